@@ -1,0 +1,49 @@
+/**
+ * The one module of the core that touches host globals. Everything else is plain ECMAScript over
+ * `Uint8Array`, so porting wsframe to a new host means reviewing this file only.
+ *
+ * @internal
+ * @module
+ */
+
+interface HostCrypto {
+  getRandomValues<T extends ArrayBufferView>(array: T): T;
+  subtle?: { digest(algorithm: string, data: Uint8Array): Promise<ArrayBuffer> };
+}
+
+const host = globalThis as unknown as { crypto?: HostCrypto };
+
+const textEncoder = new TextEncoder();
+// RFC 6455 §5.6: text is UTF-8; fatal so a bad byte is never silently replaced, ignoreBOM so a
+// leading U+FEFF is data (the RFC gives a BOM no special meaning).
+const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Encodes a string as UTF-8 (lone surrogates become U+FFFD, as `TextEncoder` does). */
+export function encodeUtf8(text: string): Uint8Array {
+  return textEncoder.encode(text);
+}
+
+/** Decodes bytes already known to be valid UTF-8 (throws `TypeError` otherwise). */
+export function decodeUtf8(bytes: Uint8Array): string {
+  return textDecoder.decode(bytes);
+}
+
+/** A source of random bytes: fills and returns `bytes`. Injectable for tests. */
+export type RandomSource = (bytes: Uint8Array) => Uint8Array;
+
+/** Fills `bytes` from the platform's cryptographic random source. */
+export const getRandomValues: RandomSource = (bytes) => {
+  const crypto = host.crypto;
+  if (crypto === undefined || typeof crypto.getRandomValues !== 'function') {
+    throw new TypeError('Cannot generate random bytes: globalThis.crypto.getRandomValues is missing');
+  }
+  return crypto.getRandomValues(bytes);
+};
+
+/** The platform's WebCrypto digest, or undefined where the host has none. */
+export function getSubtleDigest():
+  | ((algorithm: string, data: Uint8Array) => Promise<ArrayBuffer>)
+  | undefined {
+  const subtle = host.crypto?.subtle;
+  return subtle === undefined ? undefined : (algorithm, data) => subtle.digest(algorithm, data);
+}
