@@ -1,1 +1,15 @@
-export * from "./constants.ts";
+/**
+ * wsframe: an isomorphic, zero-dependency WebSocket (RFC 6455) wire codec.
+ *
+ * @module
+ */
+export * from './constants.ts';
+export * from './errors.ts';
+export * from './mask.ts';
+export * from './utf8.ts';
+export { decodeHeader, encodeHeader, writeHeader, headerLengthFor, type FrameHeader, type HeaderInit } from './header.ts';
+export {
+  checkFrameHeader, resolveDecodeOptions, opcodeName, type DecodeOptions, type ResolvedDecodeOptions,
+} from './check.ts';
+export * from './frame.ts';
+export * from './close.ts';

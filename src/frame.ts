@@ -1,0 +1,130 @@
+/**
+ * Whole frames: decode one from bytes, encode one from its fields. Layer 3.
+ *
+ * @module
+ */
+
+import { MAX_CONTROL_PAYLOAD, isControlOpcode, isKnownOpcode } from './constants.ts';
+import { checkFrameHeader, resolveDecodeOptions, type DecodeOptions } from './check.ts';
+import { checkHeaderInit, decodeHeader, headerLengthFor, writeCheckedHeader } from './header.ts';
+import { applyMask } from './mask.ts';
+
+/** A decoded frame. */
+export interface Frame {
+  fin: boolean;
+  rsv1: boolean;
+  rsv2: boolean;
+  rsv3: boolean;
+  opcode: number;
+  /** As it was on the wire (a 4-byte copy), or undefined for an unmasked frame. */
+  maskingKey: Uint8Array | undefined;
+  /** Unmasked payload. */
+  payload: Uint8Array;
+}
+
+/** What {@link encodeFrame} needs; everything but `opcode` is optional. */
+export interface FrameInit {
+  opcode: number;
+  /** Default: empty. Never mutated. */
+  payload?: Uint8Array;
+  /** Default true. */
+  fin?: boolean;
+  rsv1?: boolean;
+  rsv2?: boolean;
+  rsv3?: boolean;
+  /** 4 bytes: the frame is masked with this key. */
+  maskingKey?: Uint8Array;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Decodes the frame at the start of `bytes`. Returns `undefined` when more bytes are needed,
+ * else the frame and how many bytes it took. Header checks run as soon as the header is
+ * complete, before the payload arrives (see `checkFrameHeader`); errors are `ProtocolError`
+ * with the close code to send.
+ *
+ * Data ownership: an unmasked payload is a view into `bytes` (no copy); a masked payload is a
+ * fresh unmasked copy. `bytes` is never modified.
+ *
+ * @example
+ * ```ts
+ * import { decodeFrame } from 'wsframe';
+ * // RFC 6455 §5.7: a masked text frame "Hello" from a client
+ * const bytes = new Uint8Array([0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+ * const { frame, bytesRead } = decodeFrame(bytes, { role: 'server' })!;
+ * console.log(frame.opcode, new TextDecoder().decode(frame.payload), bytesRead); // 1 Hello 11
+ * console.log(decodeFrame(bytes.subarray(0, 8))); // undefined
+ * ```
+ */
+export function decodeFrame(
+  bytes: Uint8Array,
+  options?: DecodeOptions,
+): { frame: Frame; bytesRead: number } | undefined {
+  const header = decodeHeader(bytes, 0);
+  if (header === undefined) return undefined;
+  checkFrameHeader(header, resolveDecodeOptions(options), 0);
+  const { headerLength, payloadLength, maskingKey } = header;
+  const bytesRead = headerLength + payloadLength;
+  if (bytes.length < bytesRead) return undefined;
+  let payload: Uint8Array;
+  if (maskingKey === undefined) {
+    payload = bytes.subarray(headerLength, bytesRead);
+  } else {
+    payload = bytes.slice(headerLength, bytesRead);
+    applyMask(payload, maskingKey);
+  }
+  return {
+    frame: {
+      fin: header.fin, rsv1: header.rsv1, rsv2: header.rsv2, rsv3: header.rsv3,
+      opcode: header.opcode, maskingKey, payload,
+    },
+    bytesRead,
+  };
+}
+
+/**
+ * Encodes one frame, always in the minimal length encoding; masks the copy when `maskingKey`
+ * is given. Never mutates `frame.payload`. Refuses what RFC 6455 forbids a sender: `RangeError`
+ * for an opcode outside 0..15 or reserved (3–7, 11–15), a control payload over 125 bytes, a
+ * fragmented control frame; `TypeError` for a payload that is not a `Uint8Array` or a key that
+ * is not 4 bytes. RSV bits are written as given (an extension's business).
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame } from 'wsframe';
+ * const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
+ * const hello = new TextEncoder().encode('Hello');
+ * console.log(hex(encodeFrame({ opcode: 0x1, payload: hello }))); // 81 05 48 65 6c 6c 6f
+ * const maskingKey = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
+ * console.log(hex(encodeFrame({ opcode: 0x1, payload: hello, maskingKey }))); // 81 85 37 fa 21 3d 7f 9f 4d 51 58
+ * ```
+ */
+export function encodeFrame(frame: FrameInit): Uint8Array {
+  const { opcode, payload = EMPTY, maskingKey } = frame;
+  if (!(payload instanceof Uint8Array)) {
+    throw new TypeError('Cannot encode frame: payload must be a Uint8Array');
+  }
+  const header = {
+    opcode, payloadLength: payload.length, fin: frame.fin, rsv1: frame.rsv1, rsv2: frame.rsv2,
+    rsv3: frame.rsv3, maskingKey,
+  };
+  checkHeaderInit(header);
+  if (!isKnownOpcode(opcode)) {
+    throw new RangeError(`Cannot encode frame: opcode 0x${opcode.toString(16)} is reserved`);
+  }
+  if (isControlOpcode(opcode)) {
+    if (payload.length > MAX_CONTROL_PAYLOAD) {
+      throw new RangeError(`Cannot encode frame: a control frame payload must be at most 125 bytes, got ${payload.length}`);
+    }
+    if (frame.fin === false) {
+      throw new RangeError('Cannot encode frame: a control frame must not be fragmented (fin must be true)');
+    }
+  }
+  const headerLength = headerLengthFor(payload.length, maskingKey !== undefined);
+  const out = new Uint8Array(headerLength + payload.length);
+  writeCheckedHeader(out, 0, header);
+  out.set(payload, headerLength);
+  if (maskingKey !== undefined) applyMask(out.subarray(headerLength), maskingKey);
+  return out;
+}
