@@ -90,7 +90,7 @@ export const RFC6455_EXAMPLES: WireVector[] = [
       0x7e, // MASK=0 length=126: a 16-bit length follows
       0x01, 0x00, // 16-bit length 256
     ],
-    frame: { fin: true, opcode: Opcode.Binary, payload: { length: 256, fill: (i) => i & 0xff } },
+    frame: { fin: true, opcode: Opcode.Binary, payload: { length: 256, fill: (i: number) => i & 0xff } },
     headerLength: 4,
   },
   {
@@ -100,7 +100,7 @@ export const RFC6455_EXAMPLES: WireVector[] = [
       0x7f, // MASK=0 length=127: a 64-bit length follows
       0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, // 64-bit length 65536
     ],
-    frame: { fin: true, opcode: Opcode.Binary, payload: { length: 65536, fill: (i) => (i * 31) & 0xff } },
+    frame: { fin: true, opcode: Opcode.Binary, payload: { length: 65536, fill: (i: number) => (i * 31) & 0xff } },
     headerLength: 10,
   },
 ];
