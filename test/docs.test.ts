@@ -1,0 +1,86 @@
+/**
+ * Runs every TypeScript example in README.md and in the doc comments of src/ and checks that
+ * each `console.log(…); // expected` line prints exactly the text after `//`, so the examples
+ * cannot rot. Node-only: it reads files and writes the examples to a scratch folder.
+ */
+import { describe, expect } from 'vitest';
+import { importNode, isNode, itNode } from './_runtime.ts';
+
+interface Example {
+  source: string;
+  code: string;
+}
+
+const EXPECTATION = /console\.log\(.*\);?\s*\/\/ (.*)$/;
+
+function readmeExamples(text: string, source: string): Example[] {
+  const examples: Example[] = [];
+  const fence = /```ts\n([\s\S]*?)```/g;
+  for (let match = fence.exec(text); match !== null; match = fence.exec(text)) {
+    const line = text.slice(0, match.index).split('\n').length;
+    examples.push({ source: `${source}:${line}`, code: match[1] });
+  }
+  return examples;
+}
+
+function docCommentExamples(text: string, source: string): Example[] {
+  const examples: Example[] = [];
+  const fence = /^\s*\* ```ts\n([\s\S]*?)^\s*\* ```/gm;
+  for (let match = fence.exec(text); match !== null; match = fence.exec(text)) {
+    const line = text.slice(0, match.index).split('\n').length;
+    const code = match[1].split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join('\n');
+    examples.push({ source: `${source}:${line}`, code });
+  }
+  return examples;
+}
+
+async function collectExamples(): Promise<Example[]> {
+  const fs = await importNode<typeof import('node:fs')>('node:fs');
+  const root = new URL('../', import.meta.url);
+  const examples = readmeExamples(fs.readFileSync(new URL('README.md', root), 'utf8'), 'README.md');
+  const walk = (dir: URL): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(new URL(`${entry.name}/`, dir));
+      else if (entry.name.endsWith('.ts')) {
+        const file = new URL(entry.name, dir);
+        examples.push(...docCommentExamples(fs.readFileSync(file, 'utf8'), file.pathname.slice(root.pathname.length)));
+      }
+    }
+  };
+  walk(new URL('src/', root));
+  return examples;
+}
+
+const examples = isNode ? await collectExamples() : [];
+
+describe('documentation examples', () => {
+  itNode('there are examples in the README and in the doc comments', () => {
+    expect(examples.filter((e) => e.source.startsWith('README.md')).length).toBeGreaterThan(5);
+    expect(examples.filter((e) => e.source.startsWith('src/')).length).toBeGreaterThan(15);
+  });
+
+  for (const [index, example] of examples.entries()) {
+    itNode(`the example at ${example.source} prints what its comments say`, async () => {
+      const fs = await importNode<typeof import('node:fs')>('node:fs');
+      const util = await importNode<typeof import('node:util')>('node:util');
+      const expected = example.code.split('\n').flatMap((line) => {
+        const match = EXPECTATION.exec(line);
+        return match === null ? [] : [match[1]];
+      });
+      const scratch = new URL('../node_modules/.doc-examples/', import.meta.url);
+      fs.mkdirSync(scratch, { recursive: true });
+      const file = new URL(`example-${index}.ts`, scratch);
+      const entry = new URL('../src/index.ts', import.meta.url).pathname;
+      fs.writeFileSync(file, example.code.replaceAll("from 'wsframe'", `from '${entry}'`));
+      const printed: string[] = [];
+      const log = console.log;
+      console.log = (...args: unknown[]) => void printed.push(util.format(...args));
+      try {
+        await import(/* @vite-ignore */ `${file.href}?t=${Date.now()}`);
+      } finally {
+        console.log = log;
+      }
+      expect(printed).toEqual(expected);
+    });
+  }
+});
