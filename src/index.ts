@@ -13,3 +13,12 @@ export {
 } from './check.ts';
 export * from './frame.ts';
 export * from './close.ts';
+export * from './base64.ts';
+export * from './sha1.ts';
+export * from './handshake-errors.ts';
+export * from './handshake-accept.ts';
+export * from './handshake-extensions.ts';
+export * from './handshake-url.ts';
+export * from './handshake-client.ts';
+export * from './handshake-server.ts';
+export * from './handshake-head.ts';

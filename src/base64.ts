@@ -1,0 +1,107 @@
+/**
+ * Base64 (RFC 4648 §4, the standard alphabet with `=` padding) over `Uint8Array`, with a strict
+ * decoder: the handshake compares `Sec-WebSocket-Key` and `Sec-WebSocket-Accept` as strings, so
+ * only the one canonical spelling of a byte sequence is accepted. Layer 2: imports nothing.
+ *
+ * @module
+ */
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const PAD = 0x3d; // '='
+const NOT_BASE64 = 0xff;
+
+// Char code → 6-bit value, NOT_BASE64 for everything outside the alphabet.
+const DECODE_TABLE = new Uint8Array(128).fill(NOT_BASE64);
+for (let i = 0; i < ALPHABET.length; i++) DECODE_TABLE[ALPHABET.charCodeAt(i)] = i;
+
+/**
+ * Encodes bytes as padded base64 with the standard alphabet (RFC 4648 §4).
+ *
+ * @param bytes - The bytes to encode; not modified.
+ * @returns The base64 text, `''` for no bytes.
+ *
+ * @example
+ * ```ts
+ * import { encodeBase64 } from 'wsframe';
+ * console.log(encodeBase64(new Uint8Array([0x66, 0x6f, 0x6f, 0x62]))); // Zm9vYg==
+ * ```
+ */
+export function encodeBase64(bytes: Uint8Array): string {
+  const length = bytes.length;
+  const fullEnd = length - (length % 3);
+  let out = '';
+  for (let i = 0; i < fullEnd; i += 3) {
+    const triple = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out +=
+      ALPHABET[triple >>> 18] +
+      ALPHABET[(triple >>> 12) & 0x3f] +
+      ALPHABET[(triple >>> 6) & 0x3f] +
+      ALPHABET[triple & 0x3f];
+  }
+  const left = length - fullEnd;
+  if (left === 1) {
+    const b0 = bytes[fullEnd];
+    out += ALPHABET[b0 >>> 2] + ALPHABET[(b0 & 0x03) << 4] + '==';
+  } else if (left === 2) {
+    const pair = (bytes[fullEnd] << 8) | bytes[fullEnd + 1];
+    out += ALPHABET[pair >>> 10] + ALPHABET[(pair >>> 4) & 0x3f] + ALPHABET[(pair & 0x0f) << 2] + '=';
+  }
+  return out;
+}
+
+function sextet(text: string, index: number): number {
+  const code = text.charCodeAt(index);
+  return code < 128 ? DECODE_TABLE[code] : NOT_BASE64;
+}
+
+/**
+ * Decodes canonical padded base64 (RFC 4648 §4). Strict: the length must be a multiple of 4,
+ * padding is required, no whitespace or URL-safe characters are accepted, and the unused bits of
+ * the last character must be zero (RFC 4648 §3.5), so every byte sequence has exactly one accepted
+ * spelling.
+ *
+ * @param text - The base64 text.
+ * @returns A new `Uint8Array` with the decoded bytes, or `undefined` when `text` is not canonical
+ *   base64. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { decodeBase64 } from 'wsframe';
+ * console.log(decodeBase64('dGhlIHNhbXBsZSBub25jZQ==')?.length); // 16
+ * console.log(decodeBase64('Zm9vYh==')); // undefined
+ * ```
+ */
+export function decodeBase64(text: string): Uint8Array | undefined {
+  const length = text.length;
+  if (length % 4 !== 0) return undefined;
+  if (length === 0) return new Uint8Array(0);
+  let padding = 0;
+  if (text.charCodeAt(length - 1) === PAD) padding = text.charCodeAt(length - 2) === PAD ? 2 : 1;
+  const out = new Uint8Array((length / 4) * 3 - padding);
+  const fullEnd = padding === 0 ? length : length - 4;
+  let o = 0;
+  for (let i = 0; i < fullEnd; i += 4) {
+    const a = sextet(text, i);
+    const b = sextet(text, i + 1);
+    const c = sextet(text, i + 2);
+    const d = sextet(text, i + 3);
+    // Every valid sextet is < 64, so one OR tells whether any of the four is NOT_BASE64.
+    if ((a | b | c | d) > 0x3f) return undefined;
+    out[o++] = (a << 2) | (b >>> 4);
+    out[o++] = ((b & 0x0f) << 4) | (c >>> 2);
+    out[o++] = ((c & 0x03) << 6) | d;
+  }
+  if (padding === 0) return out;
+  const a = sextet(text, fullEnd);
+  const b = sextet(text, fullEnd + 1);
+  if ((a | b) > 0x3f) return undefined;
+  out[o++] = (a << 2) | (b >>> 4);
+  if (padding === 2) {
+    // RFC 4648 §3.5: the 4 bits of `b` that encode no byte must be zero in canonical text.
+    return (b & 0x0f) === 0 ? out : undefined;
+  }
+  const c = sextet(text, fullEnd + 2);
+  if (c > 0x3f || (c & 0x03) !== 0) return undefined;
+  out[o] = ((b & 0x0f) << 4) | (c >>> 2);
+  return out;
+}

@@ -1,0 +1,362 @@
+/**
+ * The server side of the opening handshake (RFC 6455 §4.2): parse and validate the client's
+ * upgrade request, answer it with a 101 or with a small error response. Layer 4 (handshake).
+ *
+ * @module
+ */
+
+import { encodeUtf8 } from './_host.ts';
+import type { HandshakeError } from './errors.ts';
+import {
+  appendExtraHeaders,
+  encodeHead,
+  handshakeError,
+  hasListToken,
+  headBytes,
+  type HeaderFields,
+  HTTP_1_1,
+  isTokenChar,
+  parseHead,
+  parseHttpVersion,
+} from './_http.ts';
+import { findUnofferedExtension, parseExtensionsOption, parseProtocols } from './_handshake.ts';
+import { computeAcceptKey, isValidKey } from './handshake-accept.ts';
+import { HANDSHAKE_ERRORS } from './handshake-errors.ts';
+import { type Extension, parseExtensions } from './handshake-extensions.ts';
+
+/** A client's opening handshake, parsed and validated by {@link parseClientHandshake}. */
+export interface ClientHandshake {
+  /** Always `'GET'` (RFC 6455 §4.1). */
+  method: string;
+  /** The request target: path and query, e.g. `'/chat?room=1'` (RFC 6455 §3 resource name). */
+  resource: string;
+  /** The HTTP version of the request line, `'1.1'` or later. */
+  httpVersion: string;
+  /** The `Host` header as sent, e.g. `'server.example.com:8080'`. */
+  host: string;
+  /** The `Sec-WebSocket-Key`: base64 of 16 bytes. */
+  key: string;
+  /** The `Sec-WebSocket-Version`: always 13. */
+  version: number;
+  /** The subprotocols offered, in the client's order of preference; `[]` when none. */
+  protocols: string[];
+  /** The extensions offered, in order, with their parameters; `[]` when none. */
+  extensions: Extension[];
+  /** The `Origin` header, or `undefined` (non-browser clients may omit it, RFC 6455 §4.1). */
+  origin: string | undefined;
+  /** Every header: lower-case names, repeated fields combined with ", " (RFC 7230 §3.2.2). */
+  headers: Map<string, string>;
+}
+
+/** RFC 6455 §4.1: the only version this codec speaks. */
+const WEBSOCKET_VERSION = '13';
+// RFC 7230 §5.4, RFC 6455 §11.3.1, §11.3.5: these may appear once only.
+const REQUEST_SINGLETONS: ReadonlySet<string> = new Set(['host', 'sec-websocket-key', 'sec-websocket-version']);
+const SP = 0x20;
+const SLASH = 0x2f;
+const COLON = 0x3a;
+
+/**
+ * Parses and validates a client's opening handshake (RFC 6455 §4.2.1): method GET, HTTP/1.1 or
+ * later, one `Host`, `Upgrade` listing `websocket`, `Connection` listing `upgrade` (e.g.
+ * `keep-alive, Upgrade`), one `Sec-WebSocket-Key` that is base64 of exactly 16 bytes, one
+ * `Sec-WebSocket-Version: 13`, no message body; subprotocols and extensions parsed. Header names
+ * are case-insensitive. Strict RFC 7230 syntax: CRLF line ends only, no obs-fold, no whitespace
+ * before a colon, no control characters. Runs in time linear in the length of the head.
+ *
+ * @param request - The request head up to and including its empty line (e.g. the `head` from an
+ *   `HttpHeadReader`), as bytes or as a string of one character per byte.
+ * @returns The parsed handshake; see {@link ClientHandshake}. Strings are copies.
+ * @throws {HandshakeError} On anything invalid, with the status to answer with (400, 405, 426,
+ *   505) and a code from `HANDSHAKE_ERRORS`; pass it to {@link createHandshakeRejection}.
+ * @throws {TypeError} When bytes follow the head's empty line, or a string holds a character
+ *   above U+00FF.
+ *
+ * @example
+ * ```ts
+ * import { parseClientHandshake } from 'wsframe';
+ * const request = parseClientHandshake(
+ *   'GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n' +
+ *     'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
+ *     'Origin: http://example.com\r\nSec-WebSocket-Protocol: chat, superchat\r\n' +
+ *     'Sec-WebSocket-Version: 13\r\n\r\n',
+ * );
+ * console.log(request.resource, request.origin); // /chat http://example.com
+ * console.log(request.protocols.join(' ')); // chat superchat
+ * ```
+ */
+export function parseClientHandshake(request: Uint8Array | string): ClientHandshake {
+  const what = 'handshake';
+  const { startLine, headers } = parseHead(headBytes(request, what), what, 'INVALID_REQUEST_LINE', REQUEST_SINGLETONS);
+
+  // RFC 7230 §3.1.1: request-line = method SP request-target SP HTTP-version.
+  let i = 0;
+  while (i < startLine.length && isTokenChar(startLine.charCodeAt(i))) i++;
+  const methodEnd = i;
+  if (methodEnd === 0 || startLine.charCodeAt(i) !== SP || startLine.charCodeAt(i + 1) !== SLASH) {
+    throw handshakeError('INVALID_REQUEST_LINE', `Cannot parse ${what}: the request line is not "GET /resource HTTP/1.1"`);
+  }
+  const targetStart = ++i;
+  while (i < startLine.length && startLine.charCodeAt(i) > SP && startLine.charCodeAt(i) < 0x7f) i++;
+  const targetEnd = i;
+  const version = startLine.charCodeAt(i) === SP ? parseHttpVersion(startLine, i + 1, startLine.length) : -1;
+  if (version === -1) {
+    throw handshakeError('INVALID_REQUEST_LINE', `Cannot parse ${what}: the request line is not "GET /resource HTTP/1.1"`);
+  }
+  const method = startLine.slice(0, methodEnd);
+  if (method !== 'GET') {
+    throw handshakeError('METHOD_NOT_ALLOWED', `Cannot accept ${what}: the method must be GET, not ${method}`);
+  }
+  if (version < HTTP_1_1) {
+    throw handshakeError(
+      'UNSUPPORTED_HTTP_VERSION',
+      `Cannot accept ${what}: HTTP/${startLine.slice(-3)} cannot upgrade, HTTP/1.1 or later is required`,
+    );
+  }
+
+  const host = headers.get('host');
+  if (host === undefined) throw handshakeError('MISSING_HOST', `Cannot accept ${what}: the Host header is missing`);
+  if (!isHostValue(host)) throw handshakeError('INVALID_HOST', `Cannot accept ${what}: the Host header is not host[:port]`);
+  const contentLength = headers.get('content-length');
+  if (headers.has('transfer-encoding') || (contentLength !== undefined && contentLength !== '0')) {
+    // A body would be read as WebSocket frames after the upgrade: refuse rather than guess.
+    throw handshakeError('UNEXPECTED_BODY', `Cannot accept ${what}: an upgrade request must not have a body`);
+  }
+  if (!hasListToken(headers.get('upgrade'), 'websocket')) {
+    throw handshakeError('INVALID_UPGRADE', `Cannot accept ${what}: the Upgrade header does not list websocket`);
+  }
+  if (!hasListToken(headers.get('connection'), 'upgrade')) {
+    throw handshakeError('INVALID_CONNECTION', `Cannot accept ${what}: the Connection header does not list upgrade`);
+  }
+  const websocketVersion = headers.get('sec-websocket-version');
+  if (websocketVersion === undefined) {
+    throw handshakeError('MISSING_VERSION', `Cannot accept ${what}: the Sec-WebSocket-Version header is missing`);
+  }
+  if (websocketVersion !== WEBSOCKET_VERSION) {
+    throw handshakeError(
+      'UNSUPPORTED_VERSION',
+      `Cannot accept ${what}: Sec-WebSocket-Version ${JSON.stringify(websocketVersion.slice(0, 16))} is not supported, only 13`,
+    );
+  }
+  const key = headers.get('sec-websocket-key');
+  if (key === undefined) throw handshakeError('MISSING_KEY', `Cannot accept ${what}: the Sec-WebSocket-Key header is missing`);
+  if (!isValidKey(key)) {
+    throw handshakeError('INVALID_KEY', `Cannot accept ${what}: Sec-WebSocket-Key is not base64 of 16 bytes`);
+  }
+  const extensionsValue = headers.get('sec-websocket-extensions');
+  return {
+    method,
+    resource: startLine.slice(targetStart, targetEnd),
+    httpVersion: startLine.slice(-3),
+    host,
+    key,
+    version: Number(WEBSOCKET_VERSION),
+    protocols: parseProtocols(headers.get('sec-websocket-protocol'), what),
+    extensions: extensionsValue === undefined ? [] : parseExtensions(extensionsValue),
+    origin: headers.get('origin'),
+    headers,
+  };
+}
+
+// RFC 7230 §5.4, RFC 3986 §3.2.2: Host = uri-host [ ":" port ]; uri-host is a bracketed IP
+// literal or a reg-name (unreserved, pct-encoded, sub-delims). Checked loosely inside brackets.
+function isHostValue(value: string): boolean {
+  const n = value.length;
+  let i = 0;
+  if (value.charCodeAt(0) === 0x5b) {
+    i = value.indexOf(']');
+    if (i < 2) return false;
+    for (let j = 1; j < i; j++) {
+      const c = value.charCodeAt(j);
+      if (!(isHexDigit(c) || c === COLON || c === 0x2e)) return false;
+    }
+    i++;
+  } else {
+    while (i < n && value.charCodeAt(i) !== COLON) {
+      if (!isRegNameChar(value.charCodeAt(i))) return false;
+      i++;
+    }
+    if (i === 0) return false;
+  }
+  if (i === n) return true;
+  if (value.charCodeAt(i) !== COLON || i + 1 === n) return false;
+  for (let j = i + 1; j < n; j++) {
+    const c = value.charCodeAt(j);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+// unreserved / pct-encoded / sub-delims: ALPHA DIGIT - . _ ~ % ! $ & ' ( ) * + , ; =
+function isRegNameChar(c: number): boolean {
+  return (
+    (c >= 0x30 && c <= 0x39) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    "-._~%!$&'()*+,;=".indexOf(String.fromCharCode(c)) !== -1
+  );
+}
+
+/** What the server agrees to in its 101 answer. */
+export interface ServerHandshakeOptions {
+  /** The subprotocol selected: one the client offered, or omitted for none. */
+  protocol?: string;
+  /** A `Sec-WebSocket-Extensions` value accepting some of the offered extensions. */
+  extensions?: string;
+  /** Extra headers, e.g. `Set-Cookie`. */
+  headers?: Record<string, string>;
+}
+
+// Headers createServerHandshake writes itself.
+const SERVER_RESERVED: ReadonlySet<string> = new Set([
+  'upgrade',
+  'connection',
+  'sec-websocket-accept',
+  'sec-websocket-protocol',
+  'sec-websocket-extensions',
+]);
+
+/**
+ * Writes the server's 101 answer to a valid client handshake (RFC 6455 §4.2.2):
+ * `HTTP/1.1 101 Switching Protocols`, `Upgrade: websocket`, `Connection: Upgrade`,
+ * `Sec-WebSocket-Accept`, then `Sec-WebSocket-Protocol` and `Sec-WebSocket-Extensions` when
+ * given, then the extra headers in their order.
+ *
+ * @param request - The client's handshake from {@link parseClientHandshake} (only `key`,
+ *   `protocols` and `extensions` are read).
+ * @param options - See {@link ServerHandshakeOptions}.
+ * @returns The response head (a new array), ending with the empty line.
+ * @throws {RangeError} When `protocol` was not offered by the client, or `extensions` names an
+ *   extension the client did not offer (RFC 6455 §4.2.2, §9.1: the server may only choose from
+ *   the offer).
+ * @throws {SyntaxError} When `extensions` does not parse.
+ * @throws {TypeError} When a header name is not a token, a value contains CR, LF or another
+ *   control character, a header the handshake writes itself is in `headers`, or the request's
+ *   key is not valid.
+ *
+ * @example
+ * ```ts
+ * import { parseClientHandshake, createServerHandshake } from 'wsframe';
+ * const request = parseClientHandshake(
+ *   'GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n' +
+ *     'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
+ *     'Sec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Version: 13\r\n\r\n',
+ * );
+ * const response = new TextDecoder().decode(createServerHandshake(request, { protocol: 'chat' }));
+ * console.log(response.split('\r\n')[0]); // HTTP/1.1 101 Switching Protocols
+ * console.log(response.split('\r\n')[3]); // Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=
+ * console.log(response.split('\r\n')[4]); // Sec-WebSocket-Protocol: chat
+ * ```
+ */
+export function createServerHandshake(
+  request: Pick<ClientHandshake, 'key' | 'protocols' | 'extensions'>,
+  options: ServerHandshakeOptions = {},
+): Uint8Array {
+  const where = 'Cannot create server handshake';
+  if (request === null || typeof request !== 'object' || !isValidKey(request.key)) {
+    throw new TypeError(`${where}: request must be a parsed client handshake with a valid key`);
+  }
+  const fields: HeaderFields = [
+    ['Upgrade', 'websocket'],
+    ['Connection', 'Upgrade'],
+    ['Sec-WebSocket-Accept', computeAcceptKey(request.key)],
+  ];
+  const { protocol, extensions } = options;
+  if (protocol !== undefined) {
+    if (!(request.protocols ?? []).includes(protocol)) {
+      throw new RangeError(`${where}: the subprotocol ${JSON.stringify(protocol)} was not offered by the client`);
+    }
+    fields.push(['Sec-WebSocket-Protocol', protocol]);
+  }
+  if (extensions !== undefined) {
+    const unoffered = findUnofferedExtension(request.extensions ?? [], parseExtensionsOption(extensions, where));
+    if (unoffered !== undefined) {
+      throw new RangeError(`${where}: the extension ${unoffered} was not offered by the client`);
+    }
+    if (extensions !== '') fields.push(['Sec-WebSocket-Extensions', extensions]);
+  }
+  appendExtraHeaders(fields, options.headers, SERVER_RESERVED, where);
+  return encodeHead('HTTP/1.1 101 Switching Protocols', fields);
+}
+
+// RFC 7231 §6, RFC 6585: reason phrases for the statuses a handshake rejection uses.
+const REASON_PHRASES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  426: 'Upgrade Required',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  505: 'HTTP Version Not Supported',
+};
+const MIN_ERROR_STATUS = 400;
+const MAX_ERROR_STATUS = 599;
+const CLIENT_ERROR_END = 500;
+
+/**
+ * Writes a complete HTTP response that refuses a handshake: the error's status and reason
+ * phrase, `Connection: close`, a `text/plain` body with the error's message, and what the status
+ * requires — `Upgrade: websocket` with `Sec-WebSocket-Version: 13` for 426 (RFC 6455 §4.4,
+ * RFC 7231 §6.5.15), `Allow: GET` for 405 (RFC 7231 §6.5.5). Send it and close the connection.
+ *
+ * @param error - The error from `parseClientHandshake` or an `HttpHeadReader`, or your own
+ *   `HandshakeError` (e.g. status 403 for a refused origin).
+ * @param options - `headers`: extra headers, e.g. for CORS.
+ * @returns The response: head and body (a new array).
+ * @throws {RangeError} When `error.status` is not an integer from 400 to 599.
+ * @throws {TypeError} When `error` has no numeric `status`, or an extra header is invalid.
+ *
+ * @example
+ * ```ts
+ * import { parseClientHandshake, createHandshakeRejection, HandshakeError } from 'wsframe';
+ * try {
+ *   parseClientHandshake(
+ *     'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+ *       'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n',
+ *   );
+ * } catch (error) {
+ *   if (error instanceof HandshakeError) {
+ *     const lines = new TextDecoder().decode(createHandshakeRejection(error)).split('\r\n');
+ *     console.log(lines[0]); // HTTP/1.1 426 Upgrade Required
+ *     console.log(lines.includes('Sec-WebSocket-Version: 13')); // true
+ *   }
+ * }
+ * ```
+ */
+export function createHandshakeRejection(
+  error: HandshakeError,
+  options: { headers?: Record<string, string> } = {},
+): Uint8Array {
+  const where = 'Cannot create handshake rejection';
+  const status: unknown = error?.status;
+  if (typeof status !== 'number') throw new TypeError(`${where}: the error has no numeric status`);
+  if (!Number.isInteger(status) || status < MIN_ERROR_STATUS || status > MAX_ERROR_STATUS) {
+    throw new RangeError(`${where}: status ${status} is not an error status (400-599)`);
+  }
+  const reason = REASON_PHRASES[status] ?? (status < CLIENT_ERROR_END ? 'Client Error' : 'Server Error');
+  const body = encodeUtf8(`${String(error.message)}\n`);
+  const fields: HeaderFields = [];
+  if (status === HANDSHAKE_ERRORS.UNSUPPORTED_VERSION.status) {
+    // RFC 7230 §6.7: a sender of Upgrade also lists "upgrade" in Connection.
+    fields.push(['Connection', 'Upgrade, close'], ['Upgrade', 'websocket'], ['Sec-WebSocket-Version', WEBSOCKET_VERSION]);
+  } else {
+    fields.push(['Connection', 'close']);
+  }
+  if (status === HANDSHAKE_ERRORS.METHOD_NOT_ALLOWED.status) fields.push(['Allow', 'GET']);
+  fields.push(['Content-Type', 'text/plain; charset=utf-8'], ['Content-Length', String(body.length)]);
+  appendExtraHeaders(fields, options.headers, new Set(['connection', 'content-length', 'content-type']), where);
+  const head = encodeHead(`HTTP/1.1 ${status} ${reason}`, fields);
+  const response = new Uint8Array(head.length + body.length);
+  response.set(head);
+  response.set(body, head.length);
+  return response;
+}
