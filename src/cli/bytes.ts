@@ -1,0 +1,61 @@
+/** Byte helpers of the CLI: parsing hex and base64 input, hex dumps. */
+
+import { decodeBase64 } from '../base64.ts';
+
+/** A mistake in what the user gave the CLI: printed as `wsframe: <message>`, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export type InputFormat = 'hex' | 'base64' | 'raw';
+
+/** Hex digits with optional whitespace, `:`/`-` separators and `0x` prefixes. */
+export function parseHex(text: string): Uint8Array {
+  const digits = text.replace(/0x/gi, '').replace(/[\s:,-]/g, '');
+  if (!/^[0-9a-fA-F]*$/.test(digits)) {
+    const bad = digits.search(/[^0-9a-fA-F]/);
+    throw new UsageError(`Cannot read hex input: '${digits[bad]}' at digit ${bad + 1} is not a hex digit`);
+  }
+  if (digits.length % 2 !== 0) throw new UsageError(`Cannot read hex input: odd number of hex digits (${digits.length})`);
+  const bytes = new Uint8Array(digits.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(digits.slice(i * 2, i * 2 + 2), 16);
+  return bytes;
+}
+
+/** Standard base64 (padding optional, whitespace ignored). */
+export function parseBase64(text: string): Uint8Array {
+  let clean = text.replace(/\s/g, '');
+  while (clean.length % 4 !== 0) clean += '=';
+  const bytes = decodeBase64(clean);
+  if (bytes === undefined) throw new UsageError('Cannot read base64 input: not valid base64');
+  return bytes;
+}
+
+/**
+ * Decodes text input in the given format. Without one: hex when it is all hex digits or has
+ * separators inside (base64 never does), else base64.
+ */
+export function parseTextInput(text: string, format: 'hex' | 'base64' | undefined): Uint8Array {
+  const looksHex = /^(?:\s|0x|[0-9a-fA-F:,-])*$/i.test(text) || /\S[\s:,]+\S/.test(text);
+  const chosen = format ?? (looksHex ? 'hex' : 'base64');
+  return chosen === 'hex' ? parseHex(text) : parseBase64(text);
+}
+
+export function toHex(bytes: Uint8Array, separator = ' '): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(separator);
+}
+
+/** Classic hex dump lines: offset, 16 bytes in hex, and their printable ASCII. */
+export function hexDump(bytes: Uint8Array, indent = ''): string[] {
+  const lines: string[] = [];
+  for (let at = 0; at < bytes.length; at += 16) {
+    const row = bytes.subarray(at, at + 16);
+    const hex = toHex(row).padEnd(47, ' ');
+    const ascii = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    lines.push(`${indent}${at.toString(16).padStart(8, '0')}  ${hex}  |${ascii}|`);
+  }
+  return lines;
+}
