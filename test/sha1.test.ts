@@ -31,7 +31,7 @@ const FIPS_VECTORS: Array<[name: string, input: () => Uint8Array, digest: string
 ];
 
 async function webCryptoSha1(bytes: Uint8Array): Promise<string> {
-  return hex(new Uint8Array(await crypto.subtle.digest('SHA-1', bytes)));
+  return hex(new Uint8Array(await crypto.subtle.digest('SHA-1', new Uint8Array(bytes))));
 }
 
 describe('sha1', () => {
