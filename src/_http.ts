@@ -164,7 +164,7 @@ export function parseHead(
     const nameStart = i;
     while (i < n && TOKEN_CHARS[bytes[i]] === 1) i++;
     if (i >= n) throw incomplete(what);
-    if (bytes[i] !== COLON) throw badName(bytes, i, nameStart, what, line);
+    if (i === nameStart || bytes[i] !== COLON) throw badName(bytes, i, nameStart, what, line);
     const nameEnd = i;
     i++;
     while (i < n && isOws(bytes[i])) i++;
@@ -221,9 +221,11 @@ function skipCrlf(bytes: Uint8Array, i: number, what: string, code: HandshakeErr
 
 function badName(bytes: Uint8Array, i: number, nameStart: number, what: string, line: number): HandshakeError {
   const c = bytes[i];
+  let colon = i;
+  while (colon < bytes.length && bytes[colon] !== COLON && bytes[colon] !== CR && bytes[colon] !== LF) colon++;
   let problem: string;
-  if (c === CR) problem = 'has no colon';
-  else if (c === LF) problem = 'contains a LF not preceded by CR';
+  if (c === LF) problem = 'contains a LF not preceded by CR';
+  else if (colon >= bytes.length || bytes[colon] !== COLON) problem = 'has no colon';
   else if (i === nameStart && c === COLON) problem = 'has an empty name';
   else if (isOws(c)) problem = 'has whitespace before the colon';
   else problem = `has the character ${hexByte(c)} in its name`;
