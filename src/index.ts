@@ -22,3 +22,6 @@ export * from './handshake-url.ts';
 export * from './handshake-client.ts';
 export * from './handshake-server.ts';
 export * from './handshake-head.ts';
+export * from './frame-decoder.ts';
+export * from './message-decoder.ts';
+export * from './message-encoder.ts';

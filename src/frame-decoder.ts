@@ -1,0 +1,201 @@
+/**
+ * Incremental frame decoding: push chunks as they arrive, iterate complete frames
+ * ({@link FrameDecoder}) or, for frames too large to hold, header / payload-piece / end events
+ * ({@link FrameStreamDecoder}). Frames only: payloads are never looked into (fragmentation,
+ * UTF-8 and close semantics are `MessageDecoder`'s). Layer 4.
+ *
+ * @module
+ */
+
+import { ByteChunks } from './_chunks.ts';
+import { FIN_BIT, FrameReader, OPCODE_BITS, unmaskPayload } from './_frame-reader.ts';
+import type { DecodeOptions } from './check.ts';
+import { MASKING_KEY_SIZE } from './constants.ts';
+import type { Frame } from './frame.ts';
+import { decodeHeader, type FrameHeader } from './header.ts';
+import { applyMask, copyMasked } from './mask.ts';
+
+const RSV1_BIT = 0x40;
+const RSV2_BIT = 0x20;
+const RSV3_BIT = 0x10;
+
+/** Options of {@link FrameDecoder} and {@link FrameStreamDecoder}. */
+export interface FrameDecoderOptions extends DecodeOptions {
+  /**
+   * Unmask masked payloads inside the pushed chunks instead of copying them: saves a copy and
+   * an allocation per frame, but mutates the chunks you push. Default false.
+   */
+  unmaskInPlace?: boolean;
+}
+
+/** A frame yielded by {@link FrameDecoder}: a {@link Frame} and where it started. */
+export interface DecodedFrame extends Frame {
+  /** Stream offset of the frame's first header byte, counted from the first byte ever pushed. */
+  offset: number;
+}
+
+/**
+ * Decodes a stream of frames pushed in chunks of any size (1 byte, empty, many frames at once)
+ * and yields each complete frame, in order, with the same result for any chunking and in time
+ * linear in the bytes pushed. Headers are checked (`checkFrameHeader`, with the options) as soon
+ * as their bytes are there, before any payload is buffered; nothing is allocated from a
+ * declared length before its bytes arrive.
+ *
+ * Iterating yields every frame completed so far, then throws the `ProtocolError` of the first
+ * violation, if any, with `offset` counted from the first byte ever pushed. A failed decoder
+ * stays failed: every later `push` or iteration throws the same error object. `push` throws
+ * `TypeError` for a chunk that is not a `Uint8Array`; the constructor throws `TypeError` /
+ * `RangeError` for malformed options.
+ *
+ * Data ownership: a payload that lies unmasked inside one pushed chunk is a view into that
+ * chunk; any other payload is one fresh copy, unmasked while copying. Pushed chunks are never
+ * modified unless `unmaskInPlace` is set; the decoder keeps views of pushed chunks until the
+ * frames using them are complete, so do not reuse a chunk's memory after pushing it.
+ *
+ * @example
+ * ```ts
+ * import { FrameDecoder } from 'wsframe';
+ * // RFC 6455 §5.7: a masked "Hello" from a client, then an unmasked ping "Hello", in 3 chunks
+ * const bytes = new Uint8Array([
+ *   0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+ *   0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f,
+ * ]);
+ * const decoder = new FrameDecoder();
+ * decoder.push(bytes.subarray(0, 3)).push(bytes.subarray(3, 12)).push(bytes.subarray(12));
+ * const [hello, ping] = decoder;
+ * console.log(hello.opcode, hello.fin, new TextDecoder().decode(hello.payload), hello.offset); // 1 true Hello 0
+ * console.log(ping.opcode, ping.maskingKey === undefined, new TextDecoder().decode(ping.payload), ping.offset); // 9 true Hello 11
+ * ```
+ */
+export class FrameDecoder extends FrameReader<DecodedFrame> {
+  readonly #unmaskInPlace: boolean;
+  readonly #pieces = new ByteChunks();
+  #header: FrameHeader | undefined = undefined;
+  #headerOffset = 0;
+
+  /** See {@link FrameDecoderOptions}. */
+  constructor(options: FrameDecoderOptions = {}) {
+    super(options);
+    this.#unmaskInPlace = options.unmaskInPlace === true;
+  }
+
+  protected override onFrame(b0: number, bytes: Uint8Array, start: number, end: number, keyStart: number, offset: number): void {
+    this.queue.push({
+      fin: (b0 & FIN_BIT) !== 0,
+      rsv1: (b0 & RSV1_BIT) !== 0,
+      rsv2: (b0 & RSV2_BIT) !== 0,
+      rsv3: (b0 & RSV3_BIT) !== 0,
+      opcode: b0 & OPCODE_BITS,
+      maskingKey: keyStart < 0 ? undefined : bytes.slice(keyStart, keyStart + MASKING_KEY_SIZE),
+      payload: unmaskPayload(bytes, start, end, keyStart, this.#unmaskInPlace),
+      offset,
+    });
+  }
+
+  protected override onHeader(header: FrameHeader, offset: number): void {
+    this.#header = header;
+    this.#headerOffset = offset;
+  }
+
+  protected override onPayload(
+    bytes: Uint8Array, start: number, end: number, maskingKey: Uint8Array | undefined, payloadOffset: number,
+  ): void {
+    const piece = bytes.subarray(start, end);
+    if (maskingKey !== undefined && this.#unmaskInPlace) applyMask(piece, maskingKey, payloadOffset);
+    this.#pieces.append(piece);
+  }
+
+  protected override onEnd(): void {
+    const header = this.#header!;
+    const { maskingKey } = header;
+    this.queue.push({
+      fin: header.fin, rsv1: header.rsv1, rsv2: header.rsv2, rsv3: header.rsv3, opcode: header.opcode, maskingKey,
+      payload: this.#pieces.take(this.#unmaskInPlace ? undefined : maskingKey),
+      offset: this.#headerOffset,
+    });
+    this.#header = undefined;
+  }
+}
+
+/**
+ * What {@link FrameStreamDecoder} yields for each frame: one `header`, then `payload` pieces
+ * (none for an empty payload) as their bytes arrive, already unmasked, then `end`.
+ *
+ * - `header`: the checked header (`maskingKey` a copy) and the stream offset of its first byte.
+ * - `payload`: `data` (never empty) and `payloadOffset`, the position of `data[0]` in the
+ *   payload. `data` is a view into a pushed chunk when the frame is not masked (or with
+ *   `unmaskInPlace`), else a fresh unmasked copy.
+ * - `end`: the frame is complete.
+ */
+export type FrameEvent =
+  | { type: 'header'; header: FrameHeader; offset: number }
+  | { type: 'payload'; data: Uint8Array; payloadOffset: number }
+  | { type: 'end' };
+
+const END: FrameEvent = Object.freeze({ type: 'end' });
+
+/**
+ * Like {@link FrameDecoder}, but yields each frame as it arrives instead of when it is complete:
+ * a `header` event as soon as the header is there (and checked), a `payload` event for each
+ * piece of payload as it arrives, unmasked, and an `end` event. A 1 GiB frame thus never needs
+ * 1 GiB of memory: the decoder holds nothing but a partial header (at most 14 bytes). Raise
+ * `maxPayloadLength` (default 64 MiB) to accept such frames. Same push, iteration, failure and
+ * ownership rules as {@link FrameDecoder}; see {@link FrameEvent}.
+ *
+ * @example
+ * ```ts
+ * import { FrameStreamDecoder, type FrameEvent } from 'wsframe';
+ * // RFC 6455 §5.7: masked "Hello", delivered in two chunks
+ * const bytes = new Uint8Array([0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+ * const decoder = new FrameStreamDecoder({ role: 'server' });
+ * const describe = (event: FrameEvent) =>
+ *   event.type === 'header' ? `header ${event.header.payloadLength}`
+ *   : event.type === 'payload' ? `payload ${new TextDecoder().decode(event.data)}` : 'end';
+ * console.log(Array.from(decoder.push(bytes.subarray(0, 8)), describe).join(', ')); // header 5, payload He
+ * console.log(Array.from(decoder.push(bytes.subarray(8)), describe).join(', ')); // payload llo, end
+ * ```
+ */
+export class FrameStreamDecoder extends FrameReader<FrameEvent> {
+  readonly #unmaskInPlace: boolean;
+
+  /** See {@link FrameDecoderOptions}. */
+  constructor(options: FrameDecoderOptions = {}) {
+    super(options);
+    this.#unmaskInPlace = options.unmaskInPlace === true;
+  }
+
+  protected override onFrame(b0: number, bytes: Uint8Array, start: number, end: number, keyStart: number, offset: number): void {
+    // Not the hot path: the header object is built by the parser itself.
+    const header = decodeHeader(bytes, offset - this.chunkOffset)!;
+    const queue = this.queue;
+    queue.push({ type: 'header', header, offset });
+    if (end > start) {
+      queue.push({ type: 'payload', data: unmaskPayload(bytes, start, end, keyStart, this.#unmaskInPlace), payloadOffset: 0 });
+    }
+    queue.push(END);
+  }
+
+  protected override onHeader(header: FrameHeader, offset: number): void {
+    this.queue.push({ type: 'header', header, offset });
+  }
+
+  protected override onPayload(
+    bytes: Uint8Array, start: number, end: number, maskingKey: Uint8Array | undefined, payloadOffset: number,
+  ): void {
+    let data: Uint8Array;
+    if (maskingKey === undefined) {
+      data = bytes.subarray(start, end);
+    } else if (this.#unmaskInPlace) {
+      data = bytes.subarray(start, end);
+      applyMask(data, maskingKey, payloadOffset);
+    } else {
+      data = new Uint8Array(end - start);
+      copyMasked(bytes.subarray(start, end), data, 0, maskingKey, payloadOffset);
+    }
+    this.queue.push({ type: 'payload', data, payloadOffset });
+  }
+
+  protected override onEnd(): void {
+    this.queue.push(END);
+  }
+}

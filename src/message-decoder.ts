@@ -1,0 +1,523 @@
+/**
+ * Incremental message decoding: frames assembled into text and binary messages, control frames
+ * passed through, UTF-8 validated as bytes arrive, close payloads decoded, limits enforced
+ * before anything is buffered. Layer 4.
+ *
+ * @module
+ */
+
+import { ByteChunks } from './_chunks.ts';
+import { FIN_BIT, FrameReader, OPCODE_BITS, RSV_BITS, rebaseError, unmaskPayload } from './_frame-reader.ts';
+import { decodeUtf8 } from './_host.ts';
+import { opcodeName, type DecodeOptions } from './check.ts';
+import { decodeClosePayload } from './close.ts';
+import { MASKING_KEY_SIZE, Opcode } from './constants.ts';
+import { ProtocolError } from './errors.ts';
+import type { FrameHeader } from './header.ts';
+import { copyMasked } from './mask.ts';
+import { Utf8Validator } from './utf8.ts';
+
+/** Default `maxMessageLength` of {@link MessageDecoder}: 64 MiB, the same as `maxPayloadLength`. */
+export const DEFAULT_MAX_MESSAGE_LENGTH = 64 * 1024 * 1024;
+
+// Default maxBufferedBytes = maxMessageLength + 1/4 of it + this: what any message within
+// maxMessageLength can retain with its bookkeeping (see _chunks.ts: views cost at most 1/8
+// extra, a trimmed tail at most 1/7, the open tail at most 64 KiB unused).
+const DEFAULT_BUFFER_SLACK = 128 * 1024;
+const RSV1_BIT = 0x40;
+const RSV2_BIT = 0x20;
+const RSV3_BIT = 0x10;
+/** RFC 6455 §5.5.1: the status code takes the first 2 bytes of a close payload. */
+const CLOSE_CODE_SIZE = 2;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * A negotiated per-message extension (RFC 6455 §9, RFC 7692 §6): it owns one or more RSV bits
+ * and transforms the payload of each message whose first frame sets one of them (e.g.
+ * permessage-deflate owns RSV1 and inflates). {@link MessageDecoder} enforces the per-message
+ * rule for the owned bits: set on the first frame of a text or binary message only; on a
+ * continuation frame (1002 `RSV1_ON_CONTINUATION`) or a control frame (1002 `RSV1_ON_CONTROL`;
+ * `RESERVED_BITS` for RSV2/RSV3) it is an error.
+ */
+export interface MessageExtension {
+  /** Extension name, for error messages, e.g. `'permessage-deflate'`. */
+  readonly name: string;
+  /** The RSV bits the extension owns. At least one; no two extensions may share a bit. */
+  readonly rsv: { rsv1?: boolean; rsv2?: boolean; rsv3?: boolean };
+  /**
+   * Transforms a whole received message (assembled from all its frames, unmasked) and returns
+   * the payload to deliver. Text is validated as UTF-8 after the transform. May throw a
+   * `ProtocolError` (e.g. 1007 `INVALID_COMPRESSED_DATA`); should produce at most
+   * `message.maxLength` bytes (more fails with 1009 `MESSAGE_TOO_LARGE` anyway).
+   */
+  decodeMessage(payload: Uint8Array, message: ExtensionMessage): Uint8Array;
+}
+
+/** What {@link MessageExtension.decodeMessage} is told about the message. */
+export interface ExtensionMessage {
+  /** `Opcode.Text` or `Opcode.Binary`. */
+  opcode: number;
+  /** The RSV bits of the message's first frame. */
+  rsv1: boolean;
+  rsv2: boolean;
+  rsv3: boolean;
+  /** The decoder's `maxMessageLength`. */
+  maxLength: number;
+}
+
+/** Options of {@link MessageDecoder}. */
+export interface MessageDecoderOptions extends DecodeOptions {
+  /**
+   * A message longer than this fails with 1009 `MESSAGE_TOO_LARGE`, as soon as a frame header
+   * makes the total known, before its payload is buffered. A non-negative integer or Infinity;
+   * default {@link DEFAULT_MAX_MESSAGE_LENGTH} (64 MiB).
+   */
+  maxMessageLength?: number;
+  /**
+   * Budget on the bytes the decoder retains for an unfinished message, counting bookkeeping
+   * (about 256 bytes per retained piece; small fragments are coalesced so they cost their bytes
+   * only). Past it: 1009 `BUFFER_LIMIT_EXCEEDED`. Default `maxMessageLength * 1.25 + 128 KiB`,
+   * enough for any message within `maxMessageLength`; lower it to bound memory harder.
+   */
+  maxBufferedBytes?: number;
+  /**
+   * Deliver text and binary messages in pieces as their bytes arrive (for proxies and huge
+   * messages): every text/binary event then has `final` (true on the last piece of a message).
+   * Text pieces never split a code point and are still validated fail-fast. Default false.
+   */
+  streamMessages?: boolean;
+  /**
+   * What to do with bytes after a close frame: `'error'` (default) fails with 1002
+   * `DATA_AFTER_CLOSE` (RFC 6455 §5.5.1: nothing may follow a close frame); `'ignore'` drops
+   * them silently. Either way the close event is yielded first.
+   */
+  afterClose?: 'error' | 'ignore';
+  /** Negotiated per-message extensions, in negotiation order; their RSV bits are allowed. */
+  extensions?: readonly MessageExtension[];
+}
+
+/**
+ * What {@link MessageDecoder} yields. `final` is present only with `streamMessages: true`.
+ * Binary, ping and pong `data` is a view into a pushed chunk when the frame was not masked and
+ * lay in one chunk, else a fresh copy.
+ */
+export type MessageEvent =
+  | { type: 'text'; data: string; final?: boolean }
+  | { type: 'binary'; data: Uint8Array; final?: boolean }
+  | { type: 'ping'; data: Uint8Array }
+  | { type: 'pong'; data: Uint8Array }
+  | { type: 'close'; code: number | undefined; reason: string };
+
+function rsvBitsOf(rsv: { rsv1?: boolean; rsv2?: boolean; rsv3?: boolean } | undefined): number {
+  return (rsv?.rsv1 === true ? RSV1_BIT : 0) | (rsv?.rsv2 === true ? RSV2_BIT : 0) | (rsv?.rsv3 === true ? RSV3_BIT : 0);
+}
+
+function checkLimit(name: string, value: number): void {
+  if (!(Number.isSafeInteger(value) && value >= 0) && value !== Number.POSITIVE_INFINITY) {
+    throw new RangeError(`Invalid message decoder options: ${name} ${String(value)} is not a non-negative integer or Infinity`);
+  }
+}
+
+/** Checks the extensions and returns the RSV bits each owns. */
+function extensionBits(extensions: readonly MessageExtension[]): number[] {
+  if (!Array.isArray(extensions)) throw new TypeError('Invalid message decoder options: extensions must be an array');
+  let owned = 0;
+  return extensions.map((extension) => {
+    const bits = rsvBitsOf(extension?.rsv);
+    if (bits === 0 || typeof extension.decodeMessage !== 'function') {
+      throw new TypeError(`Invalid message decoder options: extension ${String(extension?.name)} must own an RSV bit and have decodeMessage()`);
+    }
+    if ((owned & bits) !== 0) {
+      throw new TypeError(`Invalid message decoder options: extension ${extension.name} claims an RSV bit another extension owns`);
+    }
+    owned |= bits;
+    return bits;
+  });
+}
+
+function rsvNames(bits: number): string {
+  return [bits & RSV1_BIT && 'RSV1', bits & RSV2_BIT && 'RSV2', bits & RSV3_BIT && 'RSV3'].filter(Boolean).join(', ');
+}
+
+/** Decodes complete text, failing with 1007 at the first impossible byte. */
+function decodeText(bytes: Uint8Array, streamOffset: number | undefined): string {
+  try {
+    return decodeUtf8(bytes);
+  } catch {
+    const validator = new Utf8Validator();
+    validator.push(bytes);
+    validator.end();
+    const at = validator.errorOffset;
+    throw new ProtocolError(
+      'INVALID_UTF8',
+      `Cannot decode message: text is not valid UTF-8 at byte ${at} of the message`,
+      streamOffset === undefined ? undefined : streamOffset + at,
+    );
+  }
+}
+
+/**
+ * Decodes a stream of frames pushed in chunks of any size into messages: fragmented messages
+ * are assembled; ping, pong and close frames arriving between fragments are yielded at once;
+ * text is validated as its bytes arrive and fails (1007 `INVALID_UTF8`) in the push that
+ * delivers the first impossible byte, even inside one frame arriving in pieces; a message that
+ * ends inside a multi-byte sequence fails too. Text is decoded with
+ * `{ fatal: true, ignoreBOM: true }` semantics (a leading U+FEFF is kept). See
+ * {@link MessageEvent} and {@link MessageDecoderOptions}.
+ *
+ * Close payloads are decoded with `decodeClosePayload` (1002 for a 1-byte payload or a code
+ * that may not be on the wire, 1007 for a reason that is not UTF-8). After a close frame the
+ * stream is over: the close event is yielded, then bytes after it fail with 1002
+ * `DATA_AFTER_CLOSE`, or are dropped with `afterClose: 'ignore'`. Having sent the close reply
+ * already, an endpoint that then sees this error just closes the connection.
+ *
+ * Errors (`ProtocolError`, with the close code to send): everything `FrameDecoder` checks, and
+ * 1002 `UNEXPECTED_CONTINUATION` (a continuation with nothing to continue),
+ * `EXPECTED_CONTINUATION` (a new text/binary frame while a message is open), 1009
+ * `MESSAGE_TOO_LARGE`, `BUFFER_LIMIT_EXCEEDED`, and an extension's RSV rules. Same push,
+ * iteration and fail-once rules as `FrameDecoder`: errors come after every event before them,
+ * and a failed decoder throws the same error forever.
+ *
+ * @example
+ * ```ts
+ * import { MessageDecoder } from 'wsframe';
+ * // RFC 6455 §5.7: "Hel" + "lo" in two fragments, with a ping "Hello" between them
+ * const bytes = new Uint8Array([
+ *   0x01, 0x03, 0x48, 0x65, 0x6c,
+ *   0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f,
+ *   0x80, 0x02, 0x6c, 0x6f,
+ * ]);
+ * const messages = new MessageDecoder({ role: 'client' });
+ * const [ping, text] = messages.push(bytes);
+ * console.log(ping.type, text.type, text.type === 'text' && text.data); // ping text Hello
+ * try {
+ *   Array.from(messages.push(new Uint8Array([0x81, 0x02, 0xce, 0x41]))); // 0xce 0x41 is not UTF-8
+ * } catch (error) {
+ *   const { closeCode, code, offset } = error as { closeCode: number; code: string; offset: number };
+ *   console.log(closeCode, code, offset); // 1007 INVALID_UTF8 19
+ * }
+ * ```
+ */
+export class MessageDecoder extends FrameReader<MessageEvent> {
+  readonly #maxMessageLength: number;
+  readonly #maxBufferedBytes: number;
+  readonly #streaming: boolean;
+  readonly #ignoreAfterClose: boolean;
+  readonly #extensions: readonly MessageExtension[];
+  readonly #extensionBits: number[];
+  readonly #ownedBits: number;
+  // The open message; opcode 0 when none is open.
+  #messageOpcode = 0;
+  #messageLength = 0;
+  #messageRsv = 0;
+  readonly #message = new ByteChunks();
+  readonly #validator = new Utf8Validator();
+  // Streaming text: the bytes of a code point cut by a piece boundary (at most 3).
+  readonly #carry = new Uint8Array(4);
+  #carryLength = 0;
+  // Streaming: the last piece of a message, yielded with final: true when the frame ends.
+  #finalPiece: string | Uint8Array | undefined = undefined;
+  // The frame being read in pieces.
+  #opcode = 0;
+  #fin = false;
+  #payloadStart = 0;
+  #payloadEnd = 0;
+  readonly #control = new ByteChunks();
+  readonly #reasonValidator = new Utf8Validator();
+
+  /** See {@link MessageDecoderOptions}; `TypeError` / `RangeError` for malformed options. */
+  constructor(options: MessageDecoderOptions = {}) {
+    const extensions = options.extensions ?? [];
+    const bits = extensionBits(extensions);
+    const owned = bits.reduce((all, b) => all | b, 0);
+    const allowed = rsvBitsOf(options.allowedRsv) | owned;
+    super({
+      ...options,
+      allowedRsv: { rsv1: (allowed & RSV1_BIT) !== 0, rsv2: (allowed & RSV2_BIT) !== 0, rsv3: (allowed & RSV3_BIT) !== 0 },
+    });
+    const { maxMessageLength = DEFAULT_MAX_MESSAGE_LENGTH, afterClose = 'error' } = options;
+    checkLimit('maxMessageLength', maxMessageLength);
+    const maxBufferedBytes = options.maxBufferedBytes ??
+      maxMessageLength + Math.ceil(maxMessageLength / 4) + DEFAULT_BUFFER_SLACK;
+    checkLimit('maxBufferedBytes', maxBufferedBytes);
+    if (afterClose !== 'error' && afterClose !== 'ignore') {
+      throw new TypeError(`Invalid message decoder options: afterClose must be 'error' or 'ignore', not ${String(afterClose)}`);
+    }
+    this.#maxMessageLength = maxMessageLength;
+    this.#maxBufferedBytes = maxBufferedBytes;
+    this.#streaming = options.streamMessages === true;
+    this.#ignoreAfterClose = afterClose === 'ignore';
+    this.#extensions = extensions;
+    this.#extensionBits = bits;
+    this.#ownedBits = owned;
+  }
+
+  /** Message-level checks of a frame header; sets up the frame (and a new message). */
+  #beginFrame(opcode: number, fin: boolean, rsvBits: number, payloadLength: number, offset: number): void {
+    const owned = rsvBits & this.#ownedBits;
+    this.#opcode = opcode;
+    this.#fin = fin;
+    if (opcode >= Opcode.Close) {
+      if (owned !== 0) throw this.#misplacedRsv(owned, `a ${opcodeName(opcode)} frame`, 'RSV1_ON_CONTROL', offset);
+      if (opcode === Opcode.Close) this.#reasonValidator.reset();
+      return;
+    }
+    const messageOpcode = this.#messageOpcode;
+    if (opcode === Opcode.Continuation) {
+      if (messageOpcode === 0) {
+        throw new ProtocolError('UNEXPECTED_CONTINUATION', 'Cannot decode message: a continuation frame arrived with no message to continue', offset);
+      }
+      if (owned !== 0) throw this.#misplacedRsv(owned, 'a continuation frame', 'RSV1_ON_CONTINUATION', offset);
+    } else {
+      if (messageOpcode !== 0) {
+        throw new ProtocolError(
+          'EXPECTED_CONTINUATION',
+          `Cannot decode message: a ${opcodeName(opcode)} frame arrived while a ${opcodeName(messageOpcode)} message is unfinished; expected a continuation frame`,
+          offset,
+        );
+      }
+      this.#messageOpcode = opcode;
+      this.#messageLength = 0;
+      this.#messageRsv = owned;
+      if (opcode === Opcode.Text) {
+        this.#validator.reset();
+        this.#carryLength = 0;
+      }
+    }
+    const total = this.#messageLength + payloadLength;
+    if (total > this.#maxMessageLength) {
+      throw new ProtocolError(
+        'MESSAGE_TOO_LARGE',
+        `Cannot decode message: ${total} bytes exceeds maxMessageLength ${this.#maxMessageLength}`,
+        offset + 1,
+      );
+    }
+    this.#messageLength = total;
+  }
+
+  #misplacedRsv(bits: number, where: string, rsv1Code: 'RSV1_ON_CONTROL' | 'RSV1_ON_CONTINUATION', offset: number): ProtocolError {
+    const owners = this.#extensions.filter((_, i) => (this.#extensionBits[i] & bits) !== 0).map((e) => e.name).join(', ');
+    return new ProtocolError(
+      (bits & RSV1_BIT) !== 0 ? rsv1Code : 'RESERVED_BITS',
+      `Cannot decode frame: ${rsvNames(bits)} set on ${where}; ${owners} allows it only on the first frame of a data message`,
+      offset,
+    );
+  }
+
+  protected override onFrame(b0: number, bytes: Uint8Array, start: number, end: number, keyStart: number, offset: number): void {
+    const opcode = b0 & OPCODE_BITS;
+    const fin = (b0 & FIN_BIT) !== 0;
+    this.#beginFrame(opcode, fin, b0 & RSV_BITS, end - start, offset);
+    const payloadStart = this.chunkOffset + start;
+    if (opcode >= Opcode.Close) {
+      this.#emitControl(opcode, unmaskPayload(bytes, start, end, keyStart), payloadStart);
+      return;
+    }
+    if (fin && opcode !== Opcode.Continuation && this.#messageRsv === 0) {
+      // A whole message in one frame in one chunk: decoded straight from the chunk.
+      this.#messageOpcode = 0;
+      const data = unmaskPayload(bytes, start, end, keyStart);
+      this.#emitData(opcode, opcode === Opcode.Text ? decodeText(data, payloadStart) : data, true);
+      return;
+    }
+    this.#payloadStart = payloadStart;
+    this.#payloadEnd = payloadStart;
+    if (end > start) {
+      const maskingKey = keyStart < 0 ? undefined : bytes.subarray(keyStart, keyStart + MASKING_KEY_SIZE);
+      this.onPayload(bytes, start, end, maskingKey, 0, true);
+    }
+    this.onEnd();
+  }
+
+  protected override onHeader(header: FrameHeader, offset: number): void {
+    const rsvBits = (header.rsv1 ? RSV1_BIT : 0) | (header.rsv2 ? RSV2_BIT : 0) | (header.rsv3 ? RSV3_BIT : 0);
+    this.#beginFrame(header.opcode, header.fin, rsvBits, header.payloadLength, offset);
+    this.#payloadStart = offset + header.headerLength;
+    this.#payloadEnd = this.#payloadStart;
+  }
+
+  protected override onPayload(
+    bytes: Uint8Array, start: number, end: number, maskingKey: Uint8Array | undefined, payloadOffset: number, last: boolean,
+  ): void {
+    const streamOffset = this.chunkOffset + start;
+    this.#payloadEnd = this.chunkOffset + end;
+    const opcode = this.#opcode;
+    if (opcode >= Opcode.Close) {
+      const data = store(this.#control, bytes, start, end, maskingKey, payloadOffset);
+      if (opcode === Opcode.Close) {
+        // RFC 6455 §5.5.1: the reason after the 2-byte code is UTF-8; checked as it arrives.
+        const skip = Math.max(0, CLOSE_CODE_SIZE - payloadOffset);
+        if (skip < data.length) validate(this.#reasonValidator, data.subarray(skip), streamOffset + skip, 'close reason');
+      }
+      return;
+    }
+    const text = this.#messageOpcode === Opcode.Text;
+    if (this.#messageRsv !== 0 || !this.#streaming) {
+      const data = store(this.#message, bytes, start, end, maskingKey, payloadOffset);
+      // A transformed message is validated after the extension (its wire bytes are not text).
+      if (text && this.#messageRsv === 0) validate(this.#validator, data, streamOffset, 'text');
+      if (this.#message.retainedBytes > this.#maxBufferedBytes) {
+        throw new ProtocolError(
+          'BUFFER_LIMIT_EXCEEDED',
+          `Cannot decode message: ${this.#message.retainedBytes} bytes retained exceeds maxBufferedBytes ${this.#maxBufferedBytes}`,
+          streamOffset,
+        );
+      }
+      return;
+    }
+    let data: Uint8Array;
+    if (maskingKey === undefined) {
+      data = bytes.subarray(start, end);
+    } else {
+      data = new Uint8Array(end - start);
+      copyMasked(bytes.subarray(start, end), data, 0, maskingKey, payloadOffset);
+    }
+    const piece = text ? this.#textPiece(data, streamOffset) : data;
+    if (last && this.#fin) this.#finalPiece = piece;
+    else if (piece !== '') this.#emitData(this.#messageOpcode, piece, false);
+  }
+
+  /** Validates a streamed text piece and decodes its complete code points; holds back the rest. */
+  #textPiece(data: Uint8Array, streamOffset: number): string {
+    const validator = this.#validator;
+    validate(validator, data, streamOffset, 'text');
+    const carry = this.#carry;
+    const carryLength = this.#carryLength;
+    const pending = validator.pending;
+    if (pending === carryLength + data.length) {
+      // Still inside the held-back code point.
+      carry.set(data, carryLength);
+      this.#carryLength = pending;
+      return '';
+    }
+    let head = '';
+    let from = 0;
+    if (carryLength > 0) {
+      const lead = carry[0];
+      const size = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+      from = size - carryLength;
+      carry.set(data.subarray(0, from), carryLength);
+      head = decodeUtf8(carry.subarray(0, size));
+    }
+    const to = data.length - pending;
+    const body = from < to ? decodeUtf8(data.subarray(from, to)) : '';
+    carry.set(data.subarray(to), 0);
+    this.#carryLength = pending;
+    return head + body;
+  }
+
+  protected override onEnd(): void {
+    const opcode = this.#opcode;
+    if (opcode >= Opcode.Close) {
+      this.#emitControl(opcode, this.#control.take(), this.#payloadStart);
+    } else if (this.#fin) {
+      this.#endMessage();
+    }
+  }
+
+  #endMessage(): void {
+    const opcode = this.#messageOpcode;
+    this.#messageOpcode = 0;
+    if (this.#messageRsv !== 0) {
+      const payload = this.#decodeExtensions(opcode, this.#message.take());
+      this.#emitData(opcode, opcode === Opcode.Text ? decodeText(payload, undefined) : payload, true);
+      return;
+    }
+    if (opcode === Opcode.Text && !this.#validator.end()) {
+      throw new ProtocolError(
+        'INVALID_UTF8',
+        'Cannot decode message: text ends inside a multi-byte UTF-8 sequence',
+        Math.max(this.#payloadStart, this.#payloadEnd - this.#validator.pending),
+      );
+    }
+    let data: string | Uint8Array;
+    if (this.#streaming) {
+      data = this.#finalPiece ?? (opcode === Opcode.Text ? '' : EMPTY);
+      this.#finalPiece = undefined;
+    } else {
+      const payload = this.#message.take();
+      data = opcode === Opcode.Text ? decodeUtf8(payload) : payload;
+    }
+    this.#emitData(opcode, data, true);
+  }
+
+  #decodeExtensions(opcode: number, payload: Uint8Array): Uint8Array {
+    const rsv = this.#messageRsv;
+    const message: ExtensionMessage = {
+      opcode, rsv1: (rsv & RSV1_BIT) !== 0, rsv2: (rsv & RSV2_BIT) !== 0, rsv3: (rsv & RSV3_BIT) !== 0,
+      maxLength: this.#maxMessageLength,
+    };
+    // RFC 6455 §9.1: extensions apply in negotiation order when sending, so in reverse here.
+    for (let i = this.#extensions.length - 1; i >= 0; i--) {
+      if ((rsv & this.#extensionBits[i]) === 0) continue;
+      const extension = this.#extensions[i];
+      payload = extension.decodeMessage(payload, message);
+      if (!(payload instanceof Uint8Array)) {
+        throw new TypeError(`Extension ${extension.name}: decodeMessage must return a Uint8Array`);
+      }
+    }
+    if (payload.length > this.#maxMessageLength) {
+      throw new ProtocolError(
+        'MESSAGE_TOO_LARGE',
+        `Cannot decode message: ${payload.length} bytes after extensions exceeds maxMessageLength ${this.#maxMessageLength}`,
+        this.#payloadEnd,
+      );
+    }
+    return payload;
+  }
+
+  #emitData(opcode: number, data: string | Uint8Array, final: boolean): void {
+    const type = opcode === Opcode.Text ? 'text' : 'binary';
+    this.queue.push((this.#streaming ? { type, data, final } : { type, data }) as MessageEvent);
+  }
+
+  #emitControl(opcode: number, payload: Uint8Array, payloadStart: number): void {
+    if (opcode === Opcode.Ping) {
+      this.queue.push({ type: 'ping', data: payload });
+    } else if (opcode === Opcode.Pong) {
+      this.queue.push({ type: 'pong', data: payload });
+    } else {
+      let close: { code: number | undefined; reason: string };
+      try {
+        close = decodeClosePayload(payload);
+      } catch (error) {
+        throw rebaseError(error, payloadStart);
+      }
+      this.queue.push({ type: 'close', code: close.code, reason: close.reason });
+      this.stopped = true;
+    }
+  }
+
+  protected override onTrailing(bytes: Uint8Array, offset: number): void {
+    if (this.#ignoreAfterClose) return;
+    throw new ProtocolError(
+      'DATA_AFTER_CLOSE',
+      `Cannot decode message: ${bytes.length} bytes arrived after the close frame, which must be the last`,
+      offset,
+    );
+  }
+}
+
+/** Appends a payload piece to `chunks`, unmasked; returns the unmasked bytes. */
+function store(
+  chunks: ByteChunks, bytes: Uint8Array, start: number, end: number, maskingKey: Uint8Array | undefined, payloadOffset: number,
+): Uint8Array {
+  const piece = bytes.subarray(start, end);
+  if (maskingKey === undefined) {
+    chunks.append(piece);
+    return piece;
+  }
+  return chunks.appendMasked(piece, maskingKey, payloadOffset);
+}
+
+function validate(validator: Utf8Validator, data: Uint8Array, streamOffset: number, what: string): void {
+  const before = validator.position;
+  if (!validator.push(data)) {
+    const at = validator.errorOffset - before;
+    throw new ProtocolError(
+      'INVALID_UTF8',
+      `Cannot decode message: ${what} is not valid UTF-8 (byte 0x${data[at].toString(16).padStart(2, '0')})`,
+      streamOffset + at,
+    );
+  }
+}
