@@ -80,8 +80,9 @@ function checkEncodeOptions(options: EncodeOptions): boolean {
 /** Encodes `payload` as frames of `opcode` (then continuations), fragmenting at `maxFrameLength`. */
 function encodeFrames(opcode: number, payload: Uint8Array, mask: boolean, maxFrameLength: number, random: EncodeOptions['random']): Uint8Array {
   const length = payload.length;
-  const frameCount = length === 0 ? 1 : Math.ceil(length / maxFrameLength);
-  const lastLength = length - (frameCount - 1) * maxFrameLength;
+  // An empty message is one empty frame (RFC 6455 §5.6); maxFrameLength may be Infinity.
+  const frameCount = length <= maxFrameLength ? 1 : Math.ceil(length / maxFrameLength);
+  const lastLength = frameCount === 1 ? length : length - (frameCount - 1) * maxFrameLength;
   const size = length + (frameCount - 1) * headerLengthFor(maxFrameLength, mask) + headerLengthFor(lastLength, mask);
   const out = new Uint8Array(size);
   header.maskingKey = mask ? maskingKey : undefined;
