@@ -2,6 +2,8 @@
 
 import { ProtocolError } from '../src/index.ts';
 
+export { fromHex, hex } from './vectors/rfc6455.ts';
+
 /** Anything with the push/iterate contract. */
 export interface Pushable<T> extends Iterable<T> {
   push(chunk: Uint8Array): unknown;
@@ -54,19 +56,6 @@ export function feed<T>(decoder: Pushable<T>, pieces: readonly Uint8Array[]): Fe
 /** The error's comparable fields. */
 export function errorSummary(error: ProtocolError | undefined): { code: string; closeCode: number; offset: number | undefined } | undefined {
   return error === undefined ? undefined : { code: error.code, closeCode: error.closeCode, offset: error.offset };
-}
-
-/** Lower-case hex with spaces, for messages and short payloads. */
-export function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
-}
-
-/** Bytes from hex ("81 05 48" or "810548"). */
-export function fromHex(text: string): Uint8Array {
-  const clean = text.replace(/\s+/g, '');
-  const bytes = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(clean.slice(i * 2, i * 2 + 2), 16);
-  return bytes;
 }
 
 /** Concatenates arrays. */
