@@ -25,7 +25,7 @@ export interface HttpHeadReaderOptions {
 export interface HttpHeadResult {
   /**
    * The head up to and including the CRLF CRLF that ends it: a view into the last chunk pushed
-   * when the whole head arrived in that one push, else a new array.
+   * when the whole head arrived in that one push, else a view of a new array of the reader's.
    */
   head: Uint8Array;
   /** The bytes after the head in the last chunk pushed: a view into that chunk, maybe empty. */
@@ -33,6 +33,8 @@ export interface HttpHeadResult {
 }
 
 const CR = 0x0d;
+// First allocation for an unfinished head: most requests fit, so most readers allocate once.
+const MIN_CAPACITY = 1024;
 const LF = 0x0a;
 // The head ends at the first CR LF CR LF (RFC 7230 §3: the empty line after the header fields).
 const END_OF_HEAD = [CR, LF, CR, LF] as const;
@@ -59,7 +61,9 @@ const END_OF_HEAD = [CR, LF, CR, LF] as const;
  */
 export class HttpHeadReader {
   readonly #maxHeadLength: number;
-  #chunks: Uint8Array[] = [];
+  // The unfinished head, copied: one buffer that doubles as needed, so a head pushed in tiny
+  // chunks costs amortized O(1) per byte and no per-push allocation.
+  #buffer = new Uint8Array(0);
   #length = 0;
   #matched = 0;
   #done = false;
@@ -117,32 +121,36 @@ export class HttpHeadReader {
       }
     }
     this.#matched = matched;
-    this.#length += scanEnd;
-    if (this.#length >= this.#maxHeadLength) {
-      this.#chunks = [];
+    if (this.#length + scanEnd >= this.#maxHeadLength) {
+      this.#buffer = new Uint8Array(0);
       this.#error = handshakeError(
         'HEAD_TOO_LARGE',
         `Cannot read head: no end of head within the first ${this.#maxHeadLength} bytes`,
       );
       throw this.#error;
     }
-    if (scanEnd > 0) this.#chunks.push(chunk.slice(0, scanEnd));
+    this.#append(chunk, scanEnd);
     return undefined;
+  }
+
+  #append(chunk: Uint8Array, count: number): void {
+    const length = this.#length + count;
+    if (length > this.#buffer.length) {
+      const grown = new Uint8Array(Math.min(Math.max(length, 2 * this.#buffer.length, MIN_CAPACITY), this.#maxHeadLength));
+      grown.set(this.#buffer.subarray(0, this.#length));
+      this.#buffer = grown;
+    }
+    this.#buffer.set(chunk.subarray(0, count), this.#length);
+    this.#length = length;
   }
 
   #finish(chunk: Uint8Array, end: number): HttpHeadResult {
     this.#done = true;
     const rest = chunk.subarray(end);
-    const chunks = this.#chunks;
-    this.#chunks = [];
-    if (chunks.length === 0) return { head: chunk.subarray(0, end), rest };
-    const head = new Uint8Array(this.#length + end);
-    let offset = 0;
-    for (const piece of chunks) {
-      head.set(piece, offset);
-      offset += piece.length;
-    }
-    head.set(chunk.subarray(0, end), offset);
+    if (this.#length === 0) return { head: chunk.subarray(0, end), rest };
+    this.#append(chunk, end);
+    const head = this.#buffer.subarray(0, this.#length);
+    this.#buffer = new Uint8Array(0);
     return { head, rest };
   }
 }
