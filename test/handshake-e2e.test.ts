@@ -17,7 +17,7 @@ import {
   validateServerHandshake,
 } from '../src/index.ts';
 import { expectBytes } from './_bytes.ts';
-import { bytesOf, textOf } from './_handshake.ts';
+import { bytesOf, concatBytes as concat, textOf } from './_handshake.ts';
 
 // RFC 6455 §5.7: a masked "Hello" (client to server) and an unmasked "Hello" (server to client).
 const CLIENT_FRAME = new Uint8Array([0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
@@ -113,16 +113,6 @@ class TestServer {
       return createHandshakeRejection(error);
     }
   }
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {

@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DEFAULT_MAX_HEAD_LENGTH, HttpHeadReader, type HttpHeadResult } from '../src/handshake-head.ts';
-import { bytesOf, expectHandshakeError, head, RFC_REQUEST_LINES, textOf } from './_handshake.ts';
+import { bytesOf, concatBytes as concat, expectHandshakeError, head, RFC_REQUEST_LINES, textOf } from './_handshake.ts';
 import { expectBytes } from './_bytes.ts';
 
 const REQUEST = bytesOf(head(...RFC_REQUEST_LINES));
 // RFC 6455 §5.7: a masked text frame "Hello", as a client's first frame.
 const MASKED_HELLO = new Uint8Array([0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
 
 /** Pushes `chunks` until the head completes; returns the result and the chunks not pushed. */
 function pushAll(reader: HttpHeadReader, chunks: Uint8Array[]): { result: HttpHeadResult | undefined; unpushed: Uint8Array[] } {
