@@ -224,6 +224,7 @@ export class MessageDecoder extends FrameReader<MessageEvent> {
   #payloadEnd = 0;
   readonly #control = new ByteChunks();
   readonly #reasonValidator = new Utf8Validator();
+  readonly #closeHead = new Uint8Array(CLOSE_CODE_SIZE);
 
   /** See {@link MessageDecoderOptions}; `TypeError` / `RangeError` for malformed options. */
   constructor(options: MessageDecoderOptions = {}) {
@@ -345,8 +346,19 @@ export class MessageDecoder extends FrameReader<MessageEvent> {
     if (opcode >= Opcode.Close) {
       const data = store(this.#control, bytes, start, end, maskingKey, payloadOffset);
       if (opcode === Opcode.Close) {
-        // RFC 6455 §5.5.1: the reason after the 2-byte code is UTF-8; checked as it arrives.
-        const skip = Math.max(0, CLOSE_CODE_SIZE - payloadOffset);
+        // RFC 6455 §5.5.1: a 2-byte code, then a UTF-8 reason; both checked as they arrive, the
+        // code first, so that any chunking reports what decodeClosePayload would.
+        const skip = Math.min(data.length, Math.max(0, CLOSE_CODE_SIZE - payloadOffset));
+        if (skip > 0) {
+          this.#closeHead.set(data.subarray(0, skip), payloadOffset);
+          if (payloadOffset + skip === CLOSE_CODE_SIZE) {
+            try {
+              decodeClosePayload(this.#closeHead);
+            } catch (error) {
+              throw rebaseError(error, this.#payloadStart);
+            }
+          }
+        }
         if (skip < data.length) validate(this.#reasonValidator, data.subarray(skip), streamOffset + skip, 'close reason');
       }
       return;
