@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest';
 import * as built from 'wsframe';
 import { applyMask, CloseCode, decodeClosePayload, decodeFrame, encodeClosePayload, encodeFrame, Opcode, ProtocolError } from 'wsframe';
 import * as sources from '../src/index.ts';
-import { runtime } from './_runtime.ts';
+import { importNode, itNodeBuiltins, runtime } from './_runtime.ts';
 
 const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -23,6 +23,21 @@ describe(`the built package imported as 'wsframe' (${runtime})`, () => {
 
   it('is the built output, not the TypeScript sources', () => {
     expect(built.encodeFrame).not.toBe(sources.encodeFrame);
+  });
+
+  // Skipped in the browser: reading package.json and dist/ needs node:fs.
+  itNodeBuiltins('ships what its exports map points at: types first, files listed in "files"', async () => {
+    const fs = await importNode<typeof import('node:fs')>('node:fs');
+    const root = new URL('../', import.meta.url);
+    const manifest = JSON.parse(fs.readFileSync(new URL('package.json', root), 'utf8')) as {
+      exports: Record<string, Record<string, string> | string>; files: string[];
+    };
+    const entry = manifest.exports['.'] as Record<string, string>;
+    expect(Object.keys(entry)[0]).toBe('types');
+    for (const target of Object.values(entry)) {
+      expect(fs.existsSync(new URL(target, root)), `${target} exists`).toBe(true);
+      expect(manifest.files.some((folder) => target.startsWith(`./${folder}/`)), `${target} is in "files"`).toBe(true);
+    }
   });
 
   it('encodes the RFC 6455 §5.7 unmasked and masked "Hello" frames', () => {
