@@ -33,6 +33,15 @@ export const PROTOCOL_ERRORS = {
   RSV1_ON_CONTROL: { closeCode: CloseCode.ProtocolError, rfc: 'RFC 7692 §6.1' },
   RSV1_ON_CONTINUATION: { closeCode: CloseCode.ProtocolError, rfc: 'RFC 7692 §6.1' },
   INVALID_COMPRESSED_DATA: { closeCode: CloseCode.InvalidFramePayloadData, rfc: 'RFC 7692 §6.2' },
+  // A corrupt DEFLATE stream is payload data inconsistent with the message (RFC 6455 §7.4.1:
+  // 1007), what ws answers too (permessage-deflate.js: inflateOnError); the frames that carried
+  // it were valid, so not 1002.
+  DEFLATE_BLOCK_TYPE: { closeCode: CloseCode.InvalidFramePayloadData, rfc: 'RFC 1951 §3.2.3' },
+  DEFLATE_STORED_LENGTH: { closeCode: CloseCode.InvalidFramePayloadData, rfc: 'RFC 1951 §3.2.4' },
+  DEFLATE_HUFFMAN_TABLE: { closeCode: CloseCode.InvalidFramePayloadData, rfc: 'RFC 1951 §3.2.7' },
+  DEFLATE_INVALID_CODE: { closeCode: CloseCode.InvalidFramePayloadData, rfc: 'RFC 1951 §3.2.5' },
+  DEFLATE_DISTANCE_TOO_FAR: { closeCode: CloseCode.InvalidFramePayloadData, rfc: 'RFC 7692 §7.1.2' },
+  DEFLATE_TRUNCATED: { closeCode: CloseCode.InvalidFramePayloadData, rfc: 'RFC 7692 §7.2.2' },
 } as const satisfies Record<string, { closeCode: number; rfc: string }>;
 
 /** A stable machine-readable reason for a {@link ProtocolError}. */

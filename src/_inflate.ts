@@ -1,0 +1,724 @@
+/**
+ * A streaming raw DEFLATE (RFC 1951) decompressor, written from the RFC for permessage-deflate
+ * (RFC 7692). Layer 5 (extensions), internal.
+ *
+ * - Input is pushed in pieces of any size (a message's payload may arrive in several frames);
+ *   decoding suspends between symbols when a piece runs out and resumes with the next one.
+ * - Output goes into one buffer that holds the LZ77 window followed by the current message, so a
+ *   back-reference is a copy inside one array. The buffer grows with the output actually
+ *   produced (never from a length the stream claims) and never past the message limit: a bomb
+ *   fails with 1009 after producing at most `maxOutput` bytes.
+ * - The window survives {@link Inflater.finish} (context takeover) unless {@link Inflater.reset}
+ *   is called; distances beyond `2 ** windowBits` or beyond the data produced so far fail.
+ * - Huffman codes decode through a 10-bit (literal/length) or 8-bit (distance) primary table
+ *   with second-level tables for longer codes: one or two array reads per symbol.
+ *
+ * Every failure is a {@link ProtocolError}: `DEFLATE_*` codes (close code 1007) for a corrupt
+ * stream, `MESSAGE_TOO_LARGE` (1009) past the output limit.
+ *
+ * @internal
+ * @module
+ */
+
+import {
+  CLEN_CODES, CLEN_ORDER, DIST_BASE, DIST_CODES, DIST_EXTRA, END_OF_BLOCK, FIXED_DIST_LENGTHS, FIXED_LITLEN_LENGTHS,
+  LENGTH_BASE, LENGTH_EXTRA, LITLEN_CODES, MAX_CODE_BITS, MAX_MATCH, MAX_WINDOW_BITS, MIN_WINDOW_BITS, SYNC_TAIL,
+  firstCodes, reverseBits,
+} from './_deflate-tables.ts';
+import { ProtocolError, type ProtocolErrorCode } from './errors.ts';
+
+// Primary table sizes: 10 bits covers every literal/length code of typical dynamic tables in one
+// lookup; distances are fewer and shorter.
+const LITLEN_ROOT = 10;
+const DIST_ROOT = 8;
+const CLEN_ROOT = 7;
+
+/*
+ * A table entry is one 32-bit integer:
+ *   bits 0-7   code length in bits (for a link: the root size)
+ *   bits 8-11  extra bits to read after the code (for a link: the second-level index size)
+ *   bits 12-15 kind
+ *   bits 16-31 literal byte, length/distance base, or the second-level table offset
+ */
+const KIND_LITERAL = 0;
+const KIND_BASE = 1;
+const KIND_END = 2;
+const KIND_LINK = 3;
+const KIND_INVALID = 4;
+
+
+type SymbolSet = 'litlen' | 'dist' | 'clen';
+
+function entryFor(set: SymbolSet, symbol: number, length: number): number {
+  if (set === 'clen') return (symbol << 16) | (KIND_LITERAL << 12) | length;
+  if (set === 'dist') {
+    if (symbol >= DIST_CODES) return (KIND_INVALID << 12) | length;
+    return (DIST_BASE[symbol] << 16) | (KIND_BASE << 12) | (DIST_EXTRA[symbol] << 8) | length;
+  }
+  if (symbol < END_OF_BLOCK) return (symbol << 16) | (KIND_LITERAL << 12) | length;
+  if (symbol === END_OF_BLOCK) return (KIND_END << 12) | length;
+  if (symbol >= LITLEN_CODES) return (KIND_INVALID << 12) | length;
+  return (LENGTH_BASE[symbol - 257] << 16) | (KIND_BASE << 12) | (LENGTH_EXTRA[symbol - 257] << 8) | length;
+}
+
+// Largest table: the primary table plus one second-level table per distinct long-code prefix,
+// each at most 2^(15 - root) entries, for at most one prefix per symbol (288 literal/length).
+const LITLEN_TABLE_SIZE = (1 << LITLEN_ROOT) + 288 * (1 << (MAX_CODE_BITS - LITLEN_ROOT));
+const DIST_TABLE_SIZE = (1 << DIST_ROOT) + 32 * (1 << (MAX_CODE_BITS - DIST_ROOT));
+
+/**
+ * Builds the decoding table of a canonical Huffman code (RFC 1951 §3.2.2) from its code lengths
+ * `lengths[0..count)`. Returns undefined when the lengths do not form a usable code: an
+ * over-subscribed set, or an incomplete one other than a single 1-bit code (the rule zlib
+ * applies: one distance code, or a literal/length code with only end-of-block, is legal; an
+ * incomplete code length code never is). No codes at all is accepted: any use of the table then
+ * decodes as invalid.
+ */
+function buildTable(
+  table: Int32Array,
+  lengths: Uint8Array,
+  offset: number,
+  count: number,
+  root: number,
+  set: SymbolSet,
+): boolean {
+  const perLength = new Int32Array(MAX_CODE_BITS + 1);
+  let maxLength = 0;
+  for (let i = 0; i < count; i++) {
+    const length = lengths[offset + i];
+    perLength[length]++;
+    if (length > maxLength) maxLength = length;
+  }
+  perLength[0] = 0;
+  // An invalid entry needs 1 bit: only a single 1-bit code leaves codes unused, and its
+  // unused half is known after one bit.
+  table.fill((KIND_INVALID << 12) | 1, 0, 1 << root);
+  if (maxLength === 0) return true;
+  let left = 1;
+  for (let length = 1; length <= MAX_CODE_BITS; length++) {
+    left = (left << 1) - perLength[length];
+    if (left < 0) return false;
+  }
+  if (left > 0 && (set === 'clen' || maxLength !== 1)) return false;
+
+  const nextCode = firstCodes(lengths, offset, count);
+  const rootMask = (1 << root) - 1;
+  // First pass over the long codes: the size of the second-level table under each prefix.
+  let subBits: Int32Array | undefined;
+  if (maxLength > root) {
+    subBits = new Int32Array(1 << root);
+    const probe = nextCode.slice();
+    for (let symbol = 0; symbol < count; symbol++) {
+      const length = lengths[offset + symbol];
+      if (length <= root) {
+        if (length !== 0) probe[length]++;
+        continue;
+      }
+      const prefix = reverseBits(probe[length]++, length) & rootMask;
+      if (length - root > subBits[prefix]) subBits[prefix] = length - root;
+    }
+    let next = 1 << root;
+    for (let prefix = 0; prefix <= rootMask; prefix++) {
+      const bits = subBits[prefix];
+      if (bits === 0) continue;
+      table[prefix] = (next << 16) | (KIND_LINK << 12) | (bits << 8) | root;
+      table.fill((KIND_INVALID << 12) | (root + 1), next, next + (1 << bits));
+      next += 1 << bits;
+    }
+  }
+  for (let symbol = 0; symbol < count; symbol++) {
+    const length = lengths[offset + symbol];
+    if (length === 0) continue;
+    const reversed = reverseBits(nextCode[length]++, length);
+    const entry = entryFor(set, symbol, length);
+    if (length <= root) {
+      for (let i = reversed; i <= rootMask; i += 1 << length) table[i] = entry;
+    } else {
+      const link = table[reversed & rootMask];
+      const start = link >>> 16;
+      const size = 1 << ((link >>> 8) & 15);
+      for (let i = reversed >>> root; i < size; i += 1 << (length - root)) table[start + i] = entry;
+    }
+  }
+  return true;
+}
+
+let fixedLitlen: Int32Array | undefined;
+let fixedDist: Int32Array | undefined;
+
+// RFC 1951 §3.2.6: the fixed code, built once on first use.
+function fixedTables(): [Int32Array, Int32Array] {
+  if (fixedLitlen === undefined || fixedDist === undefined) {
+    fixedLitlen = new Int32Array(1 << LITLEN_ROOT);
+    fixedDist = new Int32Array(1 << DIST_ROOT);
+    buildTable(fixedLitlen, FIXED_LITLEN_LENGTHS, 0, 288, LITLEN_ROOT, 'litlen');
+    buildTable(fixedDist, FIXED_DIST_LENGTHS, 0, 32, DIST_ROOT, 'dist');
+  }
+  return [fixedLitlen, fixedDist];
+}
+
+// Decoder states: where decoding resumes when the next piece of input arrives.
+const MODE_HEADER = 0;
+const MODE_STORED_LENGTH = 1;
+const MODE_STORED_COPY = 2;
+const MODE_TABLE_COUNTS = 3;
+const MODE_CLEN_LENGTHS = 4;
+const MODE_CODE_LENGTHS = 5;
+const MODE_CODES = 6;
+const MODE_DIST = 7;
+const MODE_DIST_EXTRA = 8;
+const MODE_DONE = 9;
+
+/** Initial output buffer beyond the window; it grows with the output actually produced. */
+const INITIAL_OUTPUT = 16 * 1024;
+// The fast loop reads at most 12 input bytes per symbol (three refills of up to 4 bytes).
+const FAST_INPUT_MARGIN = 12;
+
+function fail(code: ProtocolErrorCode, problem: string): never {
+  throw new ProtocolError(code, `Cannot inflate message: ${problem}`);
+}
+
+/** Options of {@link Inflater}. */
+export interface InflaterOptions {
+  /** Base-2 logarithm of the LZ77 window the sender may use (RFC 7692 max_window_bits), 8..15; default 15. */
+  windowBits?: number;
+}
+
+/**
+ * A raw DEFLATE decompressor for a sequence of messages sharing one LZ77 window. Per message:
+ * {@link Inflater.push} each piece of the compressed payload, then {@link Inflater.finish}.
+ * After a failure the inflater is unusable: every later call throws the same error.
+ */
+export class Inflater {
+  /** The window size: the farthest a distance may reach. */
+  readonly windowSize: number;
+
+  // The window followed by the current message: buffer[0..messageStart) is history (at most
+  // windowSize bytes), buffer[messageStart..outPos) this message's output so far.
+  private buffer: Uint8Array;
+  private messageStart = 0;
+  private outPos = 0;
+  private limit = Number.MAX_SAFE_INTEGER;
+
+  private bitBuffer = 0;
+  private bitCount = 0;
+  private mode = MODE_HEADER;
+  private finalBlock = false;
+  private failure: ProtocolError | undefined = undefined;
+
+  // Current block.
+  private litlen: Int32Array;
+  private dist: Int32Array;
+  private readonly dynamicLitlen = new Int32Array(LITLEN_TABLE_SIZE);
+  private readonly dynamicDist = new Int32Array(DIST_TABLE_SIZE);
+  private readonly clenTable = new Int32Array(1 << CLEN_ROOT);
+  private readonly lengths = new Uint8Array(LITLEN_CODES + DIST_CODES + 2 + 32);
+  private storedLeft = 0;
+  private litlenCount = 0;
+  private distCount = 0;
+  private clenCount = 0;
+  private lengthIndex = 0;
+  private matchLength = 0;
+  private distEntry = 0;
+
+  /** @throws {RangeError} When `windowBits` is not an integer in 8..15. */
+  constructor(options: InflaterOptions = {}) {
+    const windowBits = options.windowBits ?? MAX_WINDOW_BITS;
+    if (!Number.isInteger(windowBits) || windowBits < MIN_WINDOW_BITS || windowBits > MAX_WINDOW_BITS) {
+      throw new RangeError(`Cannot create an inflater: windowBits must be an integer in 8..15, got ${windowBits}`);
+    }
+    this.windowSize = 1 << windowBits;
+    this.buffer = new Uint8Array(this.windowSize + INITIAL_OUTPUT);
+    [this.litlen, this.dist] = fixedTables();
+  }
+
+  /** Bytes the output buffer holds (window plus current message capacity): bounded by the limit. */
+  get retainedBytes(): number {
+    return this.buffer.length;
+  }
+
+  /** Bytes of output the current message has produced so far. */
+  get produced(): number {
+    return this.outPos - this.messageStart;
+  }
+
+  /**
+   * Inflates one piece of the current message's compressed payload. `maxOutput` bounds the
+   * message's total output: going past it throws `MESSAGE_TOO_LARGE` (1009) with at most
+   * `maxOutput` bytes produced. The input is read, never modified or retained.
+   *
+   * @throws {ProtocolError} `DEFLATE_*` (1007) for a corrupt stream, `MESSAGE_TOO_LARGE` (1009).
+   */
+  push(input: Uint8Array, maxOutput: number = Number.MAX_SAFE_INTEGER): void {
+    if (this.failure !== undefined) throw this.failure;
+    this.limit = maxOutput;
+    try {
+      this.inflate(input);
+    } catch (error) {
+      if (error instanceof ProtocolError) this.failure = error;
+      throw error;
+    }
+  }
+
+  /**
+   * Ends the current message (RFC 7692 §7.2.2: appends 00 00 ff ff and inflates it) and returns
+   * its output, a fresh copy. The window is kept for the next message; call
+   * {@link Inflater.reset} for no context takeover.
+   *
+   * @throws {ProtocolError} `DEFLATE_TRUNCATED` (1007) when the message ends inside a block, and
+   *   as {@link Inflater.push}.
+   */
+  finish(maxOutput: number = Number.MAX_SAFE_INTEGER): Uint8Array {
+    this.push(SYNC_TAIL, maxOutput);
+    if (this.mode === MODE_DONE) {
+      // RFC 7692 §7.2.3.4: a message may end with a final block; what follows it in the
+      // message (the appended tail at least) is not data, and the next message starts a new
+      // DEFLATE stream over the same window.
+      this.mode = MODE_HEADER;
+      this.bitBuffer = 0;
+      this.bitCount = 0;
+    } else if (this.mode !== MODE_HEADER || this.bitCount !== 0) {
+      this.failure = new ProtocolError(
+        'DEFLATE_TRUNCATED',
+        'Cannot inflate message: the compressed data ends inside a block (no sync flush at the end of the message)',
+      );
+      throw this.failure;
+    }
+    const output = this.buffer.slice(this.messageStart, this.outPos);
+    this.keepWindow();
+    return output;
+  }
+
+  /** Forgets the window (no context takeover) and any partial message. Clears a failure. */
+  reset(): void {
+    if (this.buffer.length > this.windowSize + INITIAL_OUTPUT) {
+      this.buffer = new Uint8Array(this.windowSize + INITIAL_OUTPUT);
+    }
+    this.messageStart = 0;
+    this.outPos = 0;
+    this.bitBuffer = 0;
+    this.bitCount = 0;
+    this.mode = MODE_HEADER;
+    this.failure = undefined;
+  }
+
+  private keepWindow(): void {
+    const keep = Math.min(this.outPos, this.windowSize);
+    const from = this.outPos - keep;
+    if (this.buffer.length > this.windowSize + INITIAL_OUTPUT) {
+      // Release the memory of a large message.
+      const buffer = new Uint8Array(this.windowSize + INITIAL_OUTPUT);
+      buffer.set(this.buffer.subarray(from, this.outPos));
+      this.buffer = buffer;
+    } else if (from > 0) {
+      this.buffer.copyWithin(0, from, this.outPos);
+    }
+    this.messageStart = keep;
+    this.outPos = keep;
+  }
+
+  /** Makes room for `needed` more output bytes, within the message limit. */
+  private reserve(outPos: number, needed: number): Uint8Array {
+    if (outPos - this.messageStart + needed > this.limit) {
+      fail('MESSAGE_TOO_LARGE', `the message inflates to more than ${this.limit} bytes`);
+    }
+    let buffer = this.buffer;
+    if (outPos + needed > buffer.length) {
+      const most = this.messageStart + this.limit + MAX_MATCH;
+      const size = Math.min(Math.max(buffer.length * 2, outPos + needed), most);
+      const grown = new Uint8Array(size);
+      grown.set(buffer.subarray(0, outPos));
+      this.buffer = buffer = grown;
+    }
+    return buffer;
+  }
+
+  private inflate(input: Uint8Array): void {
+    const inLength = input.length;
+    let inPos = 0;
+    let bits = this.bitBuffer;
+    let count = this.bitCount;
+    let mode = this.mode;
+    let outPos = this.outPos;
+    try {
+      for (;;) {
+        switch (mode) {
+          case MODE_HEADER: {
+            while (count < 3 && inPos < inLength) {
+              bits |= input[inPos++] << count;
+              count += 8;
+            }
+            if (count < 3) return;
+            this.finalBlock = (bits & 1) !== 0;
+            const type = (bits >>> 1) & 3;
+            bits >>>= 3;
+            count -= 3;
+            if (type === 0) {
+              // RFC 1951 §3.2.4: a stored block starts at the next byte boundary.
+              bits >>>= count & 7;
+              count -= count & 7;
+              mode = MODE_STORED_LENGTH;
+            } else if (type === 1) {
+              [this.litlen, this.dist] = fixedTables();
+              mode = MODE_CODES;
+            } else if (type === 2) {
+              mode = MODE_TABLE_COUNTS;
+            } else {
+              fail('DEFLATE_BLOCK_TYPE', 'block type 3 is reserved');
+            }
+            break;
+          }
+          case MODE_STORED_LENGTH: {
+            // count is a multiple of 8 here, at most 32: LEN and NLEN are the next 4 bytes.
+            while (count < 32 && inPos < inLength) {
+              bits |= input[inPos++] << count;
+              count += 8;
+            }
+            if (count < 32) return;
+            const length = bits & 0xffff;
+            const complement = bits >>> 16;
+            if ((length ^ 0xffff) !== complement) {
+              fail('DEFLATE_STORED_LENGTH', `stored block LEN ${length} does not match NLEN ${complement}`);
+            }
+            bits = 0;
+            count = 0;
+            this.storedLeft = length;
+            mode = MODE_STORED_COPY;
+            break;
+          }
+          case MODE_STORED_COPY: {
+            let left = this.storedLeft;
+            if (left > 0) {
+              const n = Math.min(left, inLength - inPos);
+              if (n === 0) return;
+              const buffer = this.reserve(outPos, n);
+              buffer.set(input.subarray(inPos, inPos + n), outPos);
+              outPos += n;
+              inPos += n;
+              left -= n;
+              this.storedLeft = left;
+              if (left > 0) return;
+            }
+            mode = this.finalBlock ? MODE_DONE : MODE_HEADER;
+            break;
+          }
+          case MODE_TABLE_COUNTS: {
+            while (count < 14 && inPos < inLength) {
+              bits |= input[inPos++] << count;
+              count += 8;
+            }
+            if (count < 14) return;
+            this.litlenCount = (bits & 31) + 257;
+            this.distCount = ((bits >>> 5) & 31) + 1;
+            this.clenCount = ((bits >>> 10) & 15) + 4;
+            bits >>>= 14;
+            count -= 14;
+            // RFC 1951 §3.2.7: HLIT is 257..286 and HDIST 1..30 in use (zlib rejects more).
+            if (this.litlenCount > LITLEN_CODES || this.distCount > DIST_CODES) {
+              fail(
+                'DEFLATE_HUFFMAN_TABLE',
+                `a dynamic block declares ${this.litlenCount} literal/length and ${this.distCount} distance codes (at most 286 and 30)`,
+              );
+            }
+            this.lengths.fill(0, 0, CLEN_CODES);
+            this.lengthIndex = 0;
+            mode = MODE_CLEN_LENGTHS;
+            break;
+          }
+          case MODE_CLEN_LENGTHS: {
+            const lengths = this.lengths;
+            let index = this.lengthIndex;
+            const total = this.clenCount;
+            while (index < total) {
+              if (count < 3) {
+                if (inPos >= inLength) break;
+                bits |= input[inPos++] << count;
+                count += 8;
+              }
+              lengths[CLEN_ORDER[index++]] = bits & 7;
+              bits >>>= 3;
+              count -= 3;
+            }
+            this.lengthIndex = index;
+            if (index < total) return;
+            if (!buildTable(this.clenTable, lengths, 0, CLEN_CODES, CLEN_ROOT, 'clen')) {
+              fail('DEFLATE_HUFFMAN_TABLE', 'the code length code is over-subscribed or incomplete');
+            }
+            this.lengths.fill(0, 0, this.litlenCount + this.distCount);
+            this.lengthIndex = 0;
+            mode = MODE_CODE_LENGTHS;
+            break;
+          }
+          case MODE_CODE_LENGTHS: {
+            const lengths = this.lengths;
+            const table = this.clenTable;
+            const total = this.litlenCount + this.distCount;
+            let index = this.lengthIndex;
+            while (index < total) {
+              while (count < 14 && inPos < inLength) {
+                bits |= input[inPos++] << count;
+                count += 8;
+              }
+              const entry = table[bits & 127];
+              const length = entry & 0xff;
+              const symbol = entry >>> 16;
+              if (((entry >>> 12) & 15) !== KIND_LITERAL) {
+                if (count < length) break;
+                fail('DEFLATE_HUFFMAN_TABLE', 'a code length is coded with an unused code');
+              }
+              if (symbol < 16) {
+                if (count < length) break;
+                bits >>>= length;
+                count -= length;
+                lengths[index++] = symbol;
+                continue;
+              }
+              // RFC 1951 §3.2.7: 16 repeats the previous length 3-6 times, 17 zero 3-10 times,
+              // 18 zero 11-138 times.
+              const extra = symbol === 16 ? 2 : symbol === 17 ? 3 : 7;
+              if (count < length + extra) break;
+              bits >>>= length;
+              const repeat = (bits & ((1 << extra) - 1)) + (symbol === 16 ? 3 : symbol === 17 ? 3 : 11);
+              bits >>>= extra;
+              count -= length + extra;
+              let value = 0;
+              if (symbol === 16) {
+                if (index === 0) fail('DEFLATE_HUFFMAN_TABLE', 'code length 16 repeats a length before the first one');
+                value = lengths[index - 1];
+              }
+              if (index + repeat > total) {
+                fail('DEFLATE_HUFFMAN_TABLE', 'repeated code lengths run past the declared number of codes');
+              }
+              lengths.fill(value, index, index + repeat);
+              index += repeat;
+            }
+            this.lengthIndex = index;
+            if (index < total) return;
+            if (lengths[END_OF_BLOCK] === 0) {
+              fail('DEFLATE_HUFFMAN_TABLE', 'the literal/length code has no end-of-block code');
+            }
+            if (!buildTable(this.dynamicLitlen, lengths, 0, this.litlenCount, LITLEN_ROOT, 'litlen')) {
+              fail('DEFLATE_HUFFMAN_TABLE', 'the literal/length code is over-subscribed or incomplete');
+            }
+            if (!buildTable(this.dynamicDist, lengths, this.litlenCount, this.distCount, DIST_ROOT, 'dist')) {
+              fail('DEFLATE_HUFFMAN_TABLE', 'the distance code is over-subscribed or incomplete');
+            }
+            this.litlen = this.dynamicLitlen;
+            this.dist = this.dynamicDist;
+            mode = MODE_CODES;
+            break;
+          }
+          case MODE_CODES: {
+            if (inLength - inPos > FAST_INPUT_MARGIN) {
+              this.bitBuffer = bits;
+              this.bitCount = count;
+              this.outPos = outPos;
+              inPos = this.decodeFast(input, inPos);
+              bits = this.bitBuffer;
+              count = this.bitCount;
+              outPos = this.outPos;
+              mode = this.mode;
+              if (mode !== MODE_CODES) break;
+            }
+            // One symbol at a time, consuming bits only once the whole symbol is there.
+            while (count <= 24 && inPos < inLength) {
+              bits |= input[inPos++] << count;
+              count += 8;
+            }
+            const table = this.litlen;
+            let entry = table[bits & ((1 << LITLEN_ROOT) - 1)];
+            let kind = (entry >>> 12) & 15;
+            if (kind === KIND_LINK) {
+              entry = table[(entry >>> 16) + ((bits >>> LITLEN_ROOT) & ((1 << ((entry >>> 8) & 15)) - 1))];
+              kind = (entry >>> 12) & 15;
+            }
+            const length = entry & 0xff;
+            if (kind === KIND_LITERAL) {
+              if (count < length) return;
+              bits >>>= length;
+              count -= length;
+              const buffer = this.reserve(outPos, 1);
+              buffer[outPos++] = entry >>> 16;
+              break;
+            }
+            if (kind === KIND_BASE) {
+              const extra = (entry >>> 8) & 15;
+              if (count < length + extra) return;
+              bits >>>= length;
+              this.matchLength = (entry >>> 16) + (bits & ((1 << extra) - 1));
+              bits >>>= extra;
+              count -= length + extra;
+              mode = MODE_DIST;
+              break;
+            }
+            if (count < length) return;
+            if (kind === KIND_END) {
+              bits >>>= length;
+              count -= length;
+              mode = this.finalBlock ? MODE_DONE : MODE_HEADER;
+              break;
+            }
+            fail('DEFLATE_INVALID_CODE', 'a literal/length code is unused or invalid (286, 287)');
+          }
+          case MODE_DIST: {
+            while (count <= 24 && inPos < inLength) {
+              bits |= input[inPos++] << count;
+              count += 8;
+            }
+            const table = this.dist;
+            let entry = table[bits & ((1 << DIST_ROOT) - 1)];
+            if (((entry >>> 12) & 15) === KIND_LINK) {
+              entry = table[(entry >>> 16) + ((bits >>> DIST_ROOT) & ((1 << ((entry >>> 8) & 15)) - 1))];
+            }
+            const length = entry & 0xff;
+            if (count < length) return;
+            if (((entry >>> 12) & 15) !== KIND_BASE) {
+              fail('DEFLATE_INVALID_CODE', 'a distance code is unused or invalid (30, 31)');
+            }
+            bits >>>= length;
+            count -= length;
+            this.distEntry = entry;
+            mode = MODE_DIST_EXTRA;
+            break;
+          }
+          case MODE_DIST_EXTRA: {
+            const entry = this.distEntry;
+            const extra = (entry >>> 8) & 15;
+            while (count < extra && inPos < inLength) {
+              bits |= input[inPos++] << count;
+              count += 8;
+            }
+            if (count < extra) return;
+            const distance = (entry >>> 16) + (bits & ((1 << extra) - 1));
+            bits >>>= extra;
+            count -= extra;
+            if (distance > outPos || distance > this.windowSize) this.distanceTooFar(distance, outPos);
+            const length = this.matchLength;
+            const buffer = this.reserve(outPos, length);
+            for (let from = outPos - distance, end = outPos + length; outPos < end; ) buffer[outPos++] = buffer[from++];
+            mode = MODE_CODES;
+            break;
+          }
+          default: {
+            // MODE_DONE: what follows a final block is not data (see finish).
+            inPos = inLength;
+            return;
+          }
+        }
+      }
+    } finally {
+      this.bitBuffer = bits;
+      this.bitCount = count;
+      this.mode = mode;
+      this.outPos = outPos;
+    }
+  }
+
+  private distanceTooFar(distance: number, outPos: number): never {
+    if (distance > this.windowSize) {
+      fail('DEFLATE_DISTANCE_TOO_FAR', `a distance of ${distance} reaches beyond the ${this.windowSize}-byte window`);
+    }
+    fail('DEFLATE_DISTANCE_TOO_FAR', `a distance of ${distance} reaches before the first of the ${outPos} bytes produced`);
+  }
+
+  /**
+   * Decodes literal/length and distance codes while at least {@link FAST_INPUT_MARGIN} input
+   * bytes and {@link MAX_MATCH} bytes of output room remain, with no per-bit availability
+   * checks. Returns the new input position; leaves state in the fields.
+   */
+  private decodeFast(input: Uint8Array, inPos: number): number {
+    const inEnd = input.length - FAST_INPUT_MARGIN;
+    let bits = this.bitBuffer;
+    let count = this.bitCount;
+    let outPos = this.outPos;
+    const litlen = this.litlen;
+    const dist = this.dist;
+    const windowSize = this.windowSize;
+    const litMask = (1 << LITLEN_ROOT) - 1;
+    const distMask = (1 << DIST_ROOT) - 1;
+    let buffer = this.buffer;
+    // Output positions below outEnd leave room for a longest match inside both the buffer and
+    // the message limit.
+    let outEnd = Math.min(buffer.length, this.messageStart + this.limit) - MAX_MATCH;
+    let mode = MODE_CODES;
+    while (inPos < inEnd) {
+      if (outPos > outEnd) {
+        if (outPos - this.messageStart + MAX_MATCH > this.limit) break;
+        buffer = this.reserve(outPos, MAX_MATCH);
+        outEnd = Math.min(buffer.length, this.messageStart + this.limit) - MAX_MATCH;
+      }
+      // A literal/length code and its extra bits take at most 15 + 5 bits.
+      if (count < 20) {
+        do {
+          bits |= input[inPos++] << count;
+          count += 8;
+        } while (count <= 24);
+      }
+      let entry = litlen[bits & litMask];
+      let kind = (entry >>> 12) & 15;
+      if (kind === KIND_LINK) {
+        entry = litlen[(entry >>> 16) + ((bits >>> LITLEN_ROOT) & ((1 << ((entry >>> 8) & 15)) - 1))];
+        kind = (entry >>> 12) & 15;
+      }
+      let n = entry & 0xff;
+      bits >>>= n;
+      count -= n;
+      if (kind === KIND_LITERAL) {
+        buffer[outPos++] = entry >>> 16;
+        continue;
+      }
+      if (kind !== KIND_BASE) {
+        if (kind === KIND_END) {
+          mode = this.finalBlock ? MODE_DONE : MODE_HEADER;
+          break;
+        }
+        fail('DEFLATE_INVALID_CODE', 'a literal/length code is unused or invalid (286, 287)');
+      }
+      n = (entry >>> 8) & 15;
+      const length = (entry >>> 16) + (bits & ((1 << n) - 1));
+      bits >>>= n;
+      count -= n;
+      if (count < 15) {
+        do {
+          bits |= input[inPos++] << count;
+          count += 8;
+        } while (count <= 24);
+      }
+      entry = dist[bits & distMask];
+      if (((entry >>> 12) & 15) === KIND_LINK) {
+        entry = dist[(entry >>> 16) + ((bits >>> DIST_ROOT) & ((1 << ((entry >>> 8) & 15)) - 1))];
+      }
+      if (((entry >>> 12) & 15) !== KIND_BASE) {
+        fail('DEFLATE_INVALID_CODE', 'a distance code is unused or invalid (30, 31)');
+      }
+      n = entry & 0xff;
+      bits >>>= n;
+      count -= n;
+      n = (entry >>> 8) & 15;
+      if (count < n) {
+        do {
+          bits |= input[inPos++] << count;
+          count += 8;
+        } while (count <= 24);
+      }
+      const distance = (entry >>> 16) + (bits & ((1 << n) - 1));
+      bits >>>= n;
+      count -= n;
+      if (distance > outPos || distance > windowSize) this.distanceTooFar(distance, outPos);
+      let from = outPos - distance;
+      const end = outPos + length;
+      if (distance >= length && length > 32) {
+        // Non-overlapping long copies: copyWithin is a memmove.
+        buffer.copyWithin(outPos, from, from + length);
+        outPos = end;
+      } else {
+        while (outPos < end) buffer[outPos++] = buffer[from++];
+      }
+    }
+    this.bitBuffer = bits;
+    this.bitCount = count;
+    this.outPos = outPos;
+    this.mode = mode;
+    return inPos;
+  }
+}
