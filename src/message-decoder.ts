@@ -212,6 +212,8 @@ export class MessageDecoder extends FrameReader<MessageEvent> {
   #messageRsv = 0;
   readonly #message = new ByteChunks();
   readonly #validator = new Utf8Validator();
+  /** Stream offset of the lead byte of the unfinished sequence at the end of the text so far. */
+  #pendingLead = 0;
   // Streaming text: the bytes of a code point cut by a piece boundary (at most 3).
   readonly #carry = new Uint8Array(4);
   #carryLength = 0;
@@ -367,7 +369,7 @@ export class MessageDecoder extends FrameReader<MessageEvent> {
     if (this.#messageRsv !== 0 || !this.#streaming) {
       const data = store(this.#message, bytes, start, end, maskingKey, payloadOffset);
       // A transformed message is validated after the extension (its wire bytes are not text).
-      if (text && this.#messageRsv === 0) validate(this.#validator, data, streamOffset, 'text');
+      if (text && this.#messageRsv === 0) this.#validateText(data, streamOffset);
       if (this.#message.retainedBytes > this.#maxBufferedBytes) {
         throw new ProtocolError(
           'BUFFER_LIMIT_EXCEEDED',
@@ -389,10 +391,18 @@ export class MessageDecoder extends FrameReader<MessageEvent> {
     else if (piece !== '') this.#emitData(this.#messageOpcode, piece, false);
   }
 
+  /** Validates text bytes at `streamOffset`; remembers where an unfinished sequence starts. */
+  #validateText(data: Uint8Array, streamOffset: number): void {
+    const validator = this.#validator;
+    validate(validator, data, streamOffset, 'text');
+    const pending = validator.pending;
+    if (pending > 0 && pending <= data.length) this.#pendingLead = streamOffset + data.length - pending;
+  }
+
   /** Validates a streamed text piece and decodes its complete code points; holds back the rest. */
   #textPiece(data: Uint8Array, streamOffset: number): string {
     const validator = this.#validator;
-    validate(validator, data, streamOffset, 'text');
+    this.#validateText(data, streamOffset);
     const carry = this.#carry;
     const carryLength = this.#carryLength;
     const pending = validator.pending;
@@ -439,7 +449,7 @@ export class MessageDecoder extends FrameReader<MessageEvent> {
       throw new ProtocolError(
         'INVALID_UTF8',
         'Cannot decode message: text ends inside a multi-byte UTF-8 sequence',
-        Math.max(this.#payloadStart, this.#payloadEnd - this.#validator.pending),
+        this.#pendingLead,
       );
     }
     let data: string | Uint8Array;
