@@ -31,6 +31,13 @@ describe('encodeBase64', () => {
     );
   });
 
+  it('agrees with btoa on inputs longer than one string piece (100 KB and every remainder)', () => {
+    for (const length of [100_000, 100_001, 100_002, 6144 * 2]) {
+      const bytes = Uint8Array.from({ length }, (_, i) => (i * 7919) & 0xff);
+      expect(encodeBase64(bytes)).toBe(btoa(toBinaryString(bytes)));
+    }
+  });
+
   it('uses + and / for the last two alphabet entries', () => {
     expect(encodeBase64(new Uint8Array([0xfb, 0xff, 0xbf]))).toBe('+/+/');
   });
