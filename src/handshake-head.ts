@@ -9,7 +9,15 @@
 import type { HandshakeError } from './errors.ts';
 import { handshakeError } from './_http.ts';
 
-/** Default {@link HttpHeadReaderOptions.maxHeadLength}: 16 KiB, more than any browser sends. */
+/**
+ * Default {@link HttpHeadReaderOptions.maxHeadLength}: 16 KiB, more than any browser sends.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_HEAD_LENGTH } from 'wsframe';
+ * console.log(DEFAULT_MAX_HEAD_LENGTH); // 16384
+ * ```
+ */
 export const DEFAULT_MAX_HEAD_LENGTH = 16 * 1024;
 
 /** Options of an {@link HttpHeadReader}. */

@@ -21,7 +21,15 @@ export interface WebSocketUrl {
   resourceName: string;
 }
 
-/** RFC 6455 §3: the port when the URI gives none. */
+/**
+ * RFC 6455 §3: the port of a `ws:` or `wss:` URI that gives none.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_PORTS } from 'wsframe';
+ * console.log(DEFAULT_PORTS.ws, DEFAULT_PORTS.wss); // 80 443
+ * ```
+ */
 export const DEFAULT_PORTS = { ws: 80, wss: 443 } as const;
 
 const MAX_PORT = 65535;
