@@ -108,6 +108,9 @@ export function createClientHandshake(options: ClientHandshakeOptions): ClientHa
   if (hostIndex !== -1) {
     host = extra[hostIndex][1];
     extra.splice(hostIndex, 1);
+    if (extra.some(([name]) => name.toLowerCase() === 'host')) {
+      throw new TypeError(`${where}: headers has more than one Host (RFC 7230 §5.4 allows one)`);
+    }
   }
 
   const fields: HeaderFields = [

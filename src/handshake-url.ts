@@ -98,8 +98,9 @@ function invalid(url: string, problem: string): SyntaxError {
 
 /**
  * Parses a WebSocket URI (RFC 6455 §3). Accepts `ws:` and `wss:` (any case) with a host name,
- * an IPv4 address or a bracketed IPv6 literal, an optional port, a path and a query; the query is
- * kept in `resourceName`. Only printable ASCII is accepted: percent-encode anything else.
+ * an IPv4 address or a bracketed IPv6 literal (without a zone identifier), an optional port, a
+ * path and a query; the query is kept in `resourceName`. Only printable ASCII is accepted:
+ * percent-encode anything else, and write international host names in punycode.
  *
  * @param url - An absolute `ws:` or `wss:` URI.
  * @returns `{ secure, host, port, resourceName }`; see {@link WebSocketUrl}.

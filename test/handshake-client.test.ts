@@ -124,6 +124,7 @@ describe('createClientHandshake', () => {
     ['an Upgrade header', { url: 'ws://a/', headers: { upgrade: 'h2c' } }, /the upgrade header is written/],
     ['an Origin both as option and header', { url: 'ws://a/', origin: 'https://a', headers: { Origin: 'https://b' } }, /the Origin header is written/],
     ['a key that is not base64 of 16 bytes', { url: 'ws://a/', key: 'abc' }, /the key "abc" is not base64 of 16 bytes/],
+    ['two Host headers in different case', { url: 'ws://a/', headers: { Host: 'b', host: 'c' } }, /more than one Host/],
     ['a non-string header value', { url: 'ws://a/', headers: { 'X-A': 1 } }, /must be a string/],
     ['protocols that are not an array', { url: 'ws://a/', protocols: 'chat' }, /protocols must be an array/],
     ['a URL that is not a string', { url: 42 }, /expected a string/],

@@ -55,6 +55,7 @@ describe('parseWebSocketUrl', () => {
     ['ws://[12345::]/', 'an IPv6 group of 5 digits', /is not an IPv6 address/],
     ['ws://[::1.2.3.256]/', 'an IPv6 literal with a bad IPv4 tail', /is not an IPv6 address/],
     ['ws://[]/', 'an empty IPv6 literal', /is not an IPv6 address/],
+    ['ws://[fe80::1%25eth0]/', 'an IPv6 zone identifier', /is not an IPv6 address/],
     ['ws://[::1]x/', 'garbage after an IPv6 literal', /expected : or \/ after the IPv6 address/],
     ['ws://ex ample.com/', 'a space in the host', /a space at index 7/],
     ['ws://example.com/a b', 'a space in the path', /a space at index 18 \(percent-encode it\)/],
