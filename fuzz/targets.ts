@@ -15,7 +15,7 @@ import type { DecodeOptions } from '../src/check.ts';
 export class TrackedBytes extends Uint8Array {
   static largestAllocation = 0;
 
-  static override get [Symbol.species](): typeof TrackedBytes {
+  static get [Symbol.species](): typeof TrackedBytes {
     return TrackedBytes;
   }
 
@@ -24,7 +24,7 @@ export class TrackedBytes extends Uint8Array {
       super(arg);
       if (arg > TrackedBytes.largestAllocation) TrackedBytes.largestAllocation = arg;
     } else if (arg instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && arg instanceof SharedArrayBuffer)) {
-      super(arg, byteOffset, length);
+      super(arg as ArrayBuffer, byteOffset, length);
     } else {
       super(arg as ArrayLike<number>);
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // The `wsframe` executable: everything else is in main.ts, which tests drive directly.
-import { processIO, run } from './main.ts';
+import { main, processIO } from './main.ts';
 
-process.exitCode = run(process.argv.slice(2), processIO);
+process.exitCode = await main(process.argv.slice(2), processIO);

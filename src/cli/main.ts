@@ -3,12 +3,16 @@
  * captures. The one part of wsframe (with the examples) that uses Node APIs.
  */
 
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { computeAcceptKey, encodeFrame, encodeHeader } from '../index.ts';
 import { parseHex, parseTextInput, toHex, UsageError } from './bytes.ts';
 import { RFC_EXAMPLES } from './examples.ts';
+import { StreamAnalyzer, type StreamRecord } from './analyze.ts';
 import { explainFrames } from './explain.ts';
+import { parseFormat, recordLine } from './records.ts';
+import { analyzeCapture, type PcapRecord } from './pcap.ts';
+import { CaptureError } from './capture.ts';
 import { styleFor } from './style.ts';
 
 /** Where the CLI writes; injectable for tests. */
@@ -18,6 +22,8 @@ export interface CliIO {
   env: Record<string, string | undefined>;
   readStdin(): Uint8Array;
   readFile(path: string): Uint8Array;
+  /** The file in chunks of at most 1 MiB, and its size. */
+  openFile(path: string): { chunks: AsyncIterable<Uint8Array>; size: number };
 }
 
 const HELP: Record<string, string> = {
@@ -27,6 +33,8 @@ Usage: wsframe <command> [options]
 
 Commands:
   explain [hex|base64]   every header bit of each frame, named and explained
+  decode [file|-]        a byte stream into frames and messages, with verdicts
+  pcap <file>            WebSocket connections in a pcap/pcapng capture, both directions
   encode --opcode ...    build a frame and print it as hex
   accept <key>           the Sec-WebSocket-Accept value for a Sec-WebSocket-Key
 
@@ -43,6 +51,36 @@ Examples:
   wsframe explain 818537fa213d7f9f4d5158
   wsframe explain "iQVIZWxsbw==" --input base64
   echo 88 02 03 e8 | wsframe explain --file -
+`,
+  decode: `Usage: wsframe decode [file|-] [--input hex|base64|raw] [--role client|server|auto]
+                      [--format text|json|ndjson] [--max-message <bytes>]
+
+Decodes a byte stream (one direction of a connection) into frames and messages. --role server
+decodes as a server reads (the bytes are a client's: frames must be masked); --role client as a
+client reads (frames must not be masked); auto (the default) accepts both. --input defaults to
+raw bytes for binary files and to hex or base64 (detected) for text. JSON fields use Wireshark's
+names (websocket.fin, websocket.opcode, websocket.payload_length, ...) plus byte offsets.
+Exit code 1 when the stream breaks the protocol.
+
+Examples:
+  wsframe decode capture.bin --input raw --role server
+  echo 810548656c6c6f | wsframe decode - --format ndjson
+  wsframe decode frames.hex --format json
+`,
+  pcap: `Usage: wsframe pcap <file> [--format text|json|ndjson] [--stream N] [--messages-only]
+                   [--max-message <bytes>]
+
+Reads a libpcap or pcapng capture (Ethernet with VLAN tags, Linux SLL/SLL2, raw IP, BSD
+loopback; IPv4 and IPv6), reassembles each TCP connection by sequence number, finds HTTP Upgrade
+handshakes on any port and decodes both directions: client frames must be masked, server frames
+must not. For each connection: the handshake (resource, subprotocol, extensions, whether the
+accept value is right), then every frame and message in time order with verdicts. The capture
+is streamed; memory is bounded by the largest message. Exit code 1 when the capture is cut off.
+
+Examples:
+  wsframe pcap capture.pcapng
+  wsframe pcap capture.pcap --format ndjson --messages-only
+  wsframe pcap capture.pcapng --stream 2 --format json
 `,
   encode: `Usage: wsframe encode --opcode text|binary|ping|pong|close|continuation|<n>
                       [--payload <text> | --payload-hex <hex>] [--close-code <n>]
@@ -67,12 +105,14 @@ Example:
 
 const OPCODES: Record<string, number> = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 };
 
-/** Runs the CLI with `args` (without node and the script); returns the exit code. */
-export function run(args: string[], io: CliIO): number {
+/** Runs the CLI with `args` (without node and the script); resolves to the exit code. */
+export async function main(args: string[], io: CliIO): Promise<number> {
   const [command, ...rest] = args;
   try {
     switch (command) {
+      case 'pcap': return await pcapCommand(rest, io);
       case 'explain': return explainCommand(rest, io);
+      case 'decode': return decodeCommand(rest, io);
       case 'encode': return encodeCommand(rest, io);
       case 'accept': return acceptCommand(rest, io);
       case undefined: case '--help': case '-h': case 'help':
@@ -106,12 +146,15 @@ function roleOption(value: string | undefined): 'client' | 'server' | undefined 
   throw new UsageError(`--role must be client, server or auto, not '${value}'`);
 }
 
-function readInput(positional: string | undefined, file: string | undefined, format: string | undefined, io: CliIO): Uint8Array | undefined {
+function readInput(
+  positional: string | undefined, file: string | undefined, format: string | undefined, io: CliIO, given?: Uint8Array,
+): Uint8Array | undefined {
   if (format !== undefined && format !== 'hex' && format !== 'base64' && format !== 'raw') {
     throw new UsageError(`--input must be hex, base64 or raw, not '${format}'`);
   }
   let raw: Uint8Array;
-  if (file !== undefined) raw = file === '-' ? io.readStdin() : io.readFile(file);
+  if (given !== undefined) raw = given;
+  else if (file !== undefined) raw = file === '-' ? io.readStdin() : io.readFile(file);
   else if (positional !== undefined) raw = new TextEncoder().encode(positional);
   else return undefined;
   if (format === 'raw') return raw;
@@ -140,6 +183,139 @@ function explainCommand(args: string[], io: CliIO): number {
   const { lines, valid } = explainFrames(input, style, { role });
   io.stdout.write(`${lines.join('\n')}\n`);
   return valid ? 0 : 1;
+}
+
+async function pcapCommand(args: string[], io: CliIO): Promise<number> {
+  if (wantsHelp(args, 'pcap', io)) return 0;
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: {
+      format: { type: 'string' }, stream: { type: 'string' }, 'messages-only': { type: 'boolean' }, 'max-message': { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('pcap needs exactly one capture file');
+  const format = usage(() => parseFormat(values.format));
+  const onlyStream = values.stream === undefined ? undefined : Number(values.stream);
+  if (onlyStream !== undefined && !(Number.isSafeInteger(onlyStream) && onlyStream >= 0)) {
+    throw new UsageError(`--stream '${values.stream}' is not a stream number`);
+  }
+  const maxMessageLength = byteCount(values['max-message'], '--max-message');
+  const { chunks, size } = io.openFile(positionals[0]);
+  const style = styleFor(io.stdout, io.env);
+  const collected: PcapRecord[] = [];
+  let firstTime: number | undefined;
+  const emit = (record: PcapRecord) => {
+    if (onlyStream !== undefined && record.stream !== onlyStream) return;
+    if (values['messages-only'] === true && record.type === 'frame') return;
+    if (format === 'json') collected.push(record);
+    else if (format === 'ndjson') io.stdout.write(`${JSON.stringify(record)}\n`);
+    else {
+      firstTime ??= record.time;
+      io.stdout.write(`${pcapLine(record, firstTime, style)}\n`);
+    }
+  };
+  const progress = makeProgress(io, size);
+  let failure: CaptureError | undefined;
+  try {
+    await analyzeCapture(progress.wrap(chunks), emit, { maxMessageLength });
+  } catch (error) {
+    if (!(error instanceof CaptureError)) throw error;
+    failure = error;
+  } finally {
+    progress.done();
+  }
+  if (format === 'json') io.stdout.write(`${JSON.stringify(collected, null, 2)}\n`);
+  if (failure !== undefined) {
+    io.stderr.write(`wsframe: ${failure.message}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+function pcapLine(record: PcapRecord, firstTime: number, style: ReturnType<typeof styleFor>): string {
+  if (record.type === 'connection') {
+    const accept = record.acceptValid ? style.good('accept valid') : style.bad('accept INVALID');
+    const problem = record.handshakeError === undefined ? '' : ` ${style.bad(`(${record.handshakeError.code}: ${record.handshakeError.message})`)}`;
+    return style.bold(`stream ${record.stream}: ${record.client} -> ${record.server} GET ${record.resource} -> ${record.status}`) +
+      ` protocol=${record.protocol ?? '-'} extensions=${record.extensions ?? '-'} ${accept}${problem}`;
+  }
+  const when = Number.isNaN(record.time) ? '         ?' : `+${(record.time - firstTime).toFixed(6)}`;
+  const arrow = record.from === 'client' ? 'client->' : '<-server';
+  const body = record.type === 'gap'
+    ? style.bad(`gap     @${record.offset}: ${record.bytes} bytes missing from the capture; decoding of this direction stops`)
+    : recordLine(record, style);
+  return `${when} #${record.stream} ${arrow} ${body}`;
+}
+
+function makeProgress(io: CliIO, size: number) {
+  const enabled = io.stderr.isTTY === true && size > 4 * 1024 * 1024;
+  let read = 0;
+  let last = 0;
+  return {
+    async *wrap(chunks: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+      for await (const chunk of chunks) {
+        read += chunk.length;
+        const now = Date.now();
+        if (enabled && now - last > 250) {
+          last = now;
+          io.stderr.write(`\r  read ${(read / 1048576).toFixed(1)} of ${(size / 1048576).toFixed(1)} MiB (${Math.floor((read / size) * 100)}%)`);
+        }
+        yield chunk;
+      }
+    },
+    done() {
+      if (enabled) io.stderr.write('\r\u001b[K');
+    },
+  };
+}
+
+function byteCount(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const count = Number(value);
+  if (!(Number.isSafeInteger(count) && count >= 0)) throw new UsageError(`${name} '${value}' is not a byte count`);
+  return count;
+}
+
+function decodeCommand(args: string[], io: CliIO): number {
+  if (wantsHelp(args, 'decode', io)) return 0;
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: { input: { type: 'string' }, role: { type: 'string' }, format: { type: 'string' }, 'max-message': { type: 'string' } },
+  });
+  if (positionals.length > 1) throw new UsageError('decode takes one file (or - for standard input)');
+  const format = usage(() => parseFormat(values.format));
+  const maxMessageLength = byteCount(values['max-message'], '--max-message');
+  const path = positionals[0] ?? '-';
+  const raw = path === '-' ? io.readStdin() : io.readFile(path);
+  const input = values.input ?? (isText(raw) ? undefined : 'raw');
+  const bytes = readInput(undefined, undefined, input, io, raw)!;
+  const analyzer = new StreamAnalyzer({ role: roleOption(values.role), maxMessageLength });
+  const records: StreamRecord[] = [...analyzer.push(bytes), ...analyzer.end()];
+  writeRecords(records, format, io);
+  return records.some((record) => record.type === 'error') ? 1 : 0;
+}
+
+function writeRecords(records: object[], format: 'text' | 'json' | 'ndjson', io: CliIO): void {
+  if (format === 'json') io.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
+  else if (format === 'ndjson') io.stdout.write(records.map((record) => `${JSON.stringify(record)}\n`).join(''));
+  else {
+    const style = styleFor(io.stdout, io.env);
+    io.stdout.write(records.map((record) => `${recordLine(record as StreamRecord, style)}\n`).join(''));
+  }
+}
+
+function usage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Printable ASCII and whitespace only: hex or base64 text rather than raw frames. */
+function isText(bytes: Uint8Array): boolean {
+  for (const byte of bytes) if (byte > 0x7e || (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d)) return false;
+  return bytes.length > 0;
 }
 
 function encodeCommand(args: string[], io: CliIO): number {
@@ -209,4 +385,5 @@ export const processIO: CliIO = {
   env: process.env,
   readStdin: () => readFileSync(0),
   readFile: (path) => readFileSync(path),
+  openFile: (path) => ({ size: statSync(path).size, chunks: createReadStream(path, { highWaterMark: 1024 * 1024 }) }),
 };

@@ -1,0 +1,243 @@
+/**
+ * Turns one direction of a WebSocket byte stream into records for the CLI: every frame (with
+ * Wireshark's field names and byte offsets), every message, and the first violation. Built on
+ * the public streaming decoders: frames from `FrameStreamDecoder`, messages from
+ * `MessageDecoder`, fed the same bytes.
+ */
+
+import {
+  FrameStreamDecoder, MessageDecoder, ProtocolError, decodeClosePayload, encodeBase64, isValidUtf8,
+  type FrameHeader, type MessageExtension,
+} from '../index.ts';
+import { decodeUtf8, encodeUtf8 } from '../_host.ts';
+import { toHex } from './bytes.ts';
+
+export type Direction = 'client' | 'server';
+export type Verdict = 'valid' | { closeCode: number; code: string; message: string };
+
+/** A frame, with Wireshark's names (`websocket.*`) for the header fields. */
+export interface FrameRecord {
+  type: 'frame';
+  offset: number;
+  'websocket.fin': boolean;
+  'websocket.rsv': number;
+  'websocket.opcode': number;
+  'websocket.mask': boolean;
+  'websocket.payload_length': number;
+  /** The full 64-bit length field as a decimal string. */
+  'websocket.payload_length_64': string;
+  'websocket.masking_key'?: string;
+  /** Unmasked payload as hex, cut at the display limit (see `payload_truncated`). */
+  'websocket.payload': string;
+  'websocket.payload.text'?: string;
+  'websocket.payload.close.status_code'?: number;
+  'websocket.payload.close.reason'?: string;
+  header_offset: number;
+  masking_key_offset?: number;
+  payload_offset: number;
+  payload_truncated?: true;
+  verdict: Verdict;
+}
+
+export type MessageRecord =
+  | { type: 'message'; kind: 'text'; length: number; text: string; compressed: boolean }
+  | { type: 'message'; kind: 'binary' | 'ping' | 'pong'; length: number; base64: string; compressed: boolean }
+  | { type: 'message'; kind: 'close'; length: number; code: number | null; reason: string; compressed: false };
+
+export interface ErrorRecord {
+  type: 'error';
+  closeCode: number;
+  code: string;
+  message: string;
+  offset?: number;
+}
+
+export type StreamRecord = FrameRecord | MessageRecord | ErrorRecord;
+
+export interface AnalyzerOptions {
+  /** `'server'`: the bytes are a client's (must be masked); `'client'`: a server's; undefined: either. */
+  role?: 'server' | 'client';
+  /** Negotiated extensions (permessage-deflate) for the message layer. */
+  extensions?: readonly MessageExtension[];
+  /** Most payload bytes kept per frame for display (default 4096). Messages are always whole. */
+  maxShownPayload?: number;
+  /** Largest message accepted (default 64 MiB); memory is bounded by it, not by the stream. */
+  maxMessageLength?: number;
+}
+
+interface OpenFrame {
+  header: FrameHeader;
+  offset: number;
+  shown: Uint8Array;
+  shownLength: number;
+}
+
+/** Analyses one direction of a connection; push bytes in order, collect records. */
+export class StreamAnalyzer {
+  readonly #frames: FrameStreamDecoder;
+  readonly #messages: MessageDecoder;
+  readonly #maxShown: number;
+  #open: OpenFrame | undefined;
+  #failed = false;
+  #position = 0;
+  // RSV1 of each data message's first frame, in order: data messages complete in that order.
+  readonly #compressed: boolean[] = [];
+
+  constructor(options: AnalyzerOptions = {}) {
+    const maxMessageLength = options.maxMessageLength ?? 64 * 1024 * 1024;
+    const common = { role: options.role, maxPayloadLength: Math.max(maxMessageLength, 125) };
+    const allowedRsv = { rsv1: options.extensions?.some((e) => e.rsv.rsv1 === true) ?? false };
+    this.#frames = new FrameStreamDecoder({ ...common, allowedRsv });
+    this.#messages = new MessageDecoder({ ...common, maxMessageLength, extensions: options.extensions ?? [] });
+    this.#maxShown = options.maxShownPayload ?? 4096;
+  }
+
+  /** Whether a violation ended the analysis. */
+  get failed(): boolean {
+    return this.#failed;
+  }
+
+  /** Bytes pushed so far. */
+  get position(): number {
+    return this.#position;
+  }
+
+  /** Feeds the next bytes; returns frames completed, messages completed and a first violation. */
+  push(chunk: Uint8Array): StreamRecord[] {
+    if (this.#failed) return [];
+    this.#position += chunk.length;
+    const frames: FrameRecord[] = [];
+    let frameError: ProtocolError | undefined;
+    try {
+      for (const event of this.#frames.push(chunk)) {
+        if (event.type === 'header') {
+          const size = Math.min(event.header.payloadLength, this.#maxShown);
+          this.#open = { header: event.header, offset: event.offset, shown: new Uint8Array(size), shownLength: 0 };
+        } else if (event.type === 'payload') {
+          const open = this.#open!;
+          const room = open.shown.length - open.shownLength;
+          if (room > 0) {
+            const piece = event.data.subarray(0, room);
+            open.shown.set(piece, open.shownLength);
+            open.shownLength += piece.length;
+          }
+        } else {
+          frames.push(this.#frameRecord(this.#open!));
+          this.#open = undefined;
+        }
+      }
+    } catch (error) {
+      frameError = asProtocolError(error);
+    }
+    // Feed the message decoder up to each frame's end in turn, so every message comes right
+    // after the frame that completed it.
+    const records: StreamRecord[] = [];
+    const chunkStart = this.#position - chunk.length;
+    let messageError: ProtocolError | undefined;
+    let at = 0;
+    for (const frame of [...frames, undefined]) {
+      const cut = frame === undefined ? chunk.length : frame.payload_offset + frame['websocket.payload_length'] - chunkStart;
+      const completed: MessageRecord[] = [];
+      try {
+        for (const event of this.#messages.push(chunk.subarray(at, cut))) completed.push(this.#messageRecord(event));
+      } catch (error) {
+        messageError = asProtocolError(error);
+      }
+      if (frame !== undefined && messageError === undefined) records.push(frame);
+      records.push(...completed);
+      if (messageError !== undefined) break;
+      at = cut;
+    }
+    const error = earliest(frameError, messageError);
+    if (error === undefined) return records;
+    this.#failed = true;
+    const errorAt = error.offset ?? Number.POSITIVE_INFINITY;
+    const verdict: Verdict = { closeCode: error.closeCode, code: error.code, message: error.message };
+    const culprit = frames.findLast((frame) => frame.offset <= errorAt);
+    if (culprit !== undefined && errorAt < culprit.payload_offset + culprit['websocket.payload_length']) {
+      culprit.verdict = verdict;
+      if (!records.includes(culprit)) records.push(culprit);
+    }
+    records.push({ type: 'error', closeCode: error.closeCode, code: error.code, message: error.message, offset: error.offset });
+    return records;
+  }
+
+  /** The stream ended: an unfinished frame or message is reported, not fatal. */
+  end(): StreamRecord[] {
+    if (this.#failed || this.#position === 0) return [];
+    const open = this.#open;
+    if (open !== undefined) {
+      return [{ type: 'error', closeCode: 1006, code: 'TRUNCATED', message: `The stream ends inside a frame that started at byte ${open.offset}`, offset: open.offset }];
+    }
+    return [];
+  }
+
+  #frameRecord(open: OpenFrame): FrameRecord {
+    const { header, offset } = open;
+    const shown = open.shown.subarray(0, open.shownLength);
+    const record: FrameRecord = {
+      type: 'frame',
+      offset,
+      'websocket.fin': header.fin,
+      'websocket.rsv': (header.rsv1 ? 4 : 0) | (header.rsv2 ? 2 : 0) | (header.rsv3 ? 1 : 0),
+      'websocket.opcode': header.opcode,
+      'websocket.mask': header.masked,
+      'websocket.payload_length': header.payloadLength,
+      'websocket.payload_length_64': String(header.payloadLength),
+      'websocket.payload': toHex(shown, ''),
+      header_offset: offset,
+      payload_offset: offset + header.headerLength,
+      verdict: 'valid',
+    };
+    if (header.maskingKey !== undefined) {
+      record['websocket.masking_key'] = toHex(header.maskingKey, '');
+      record.masking_key_offset = offset + header.headerLength - 4;
+    }
+    if (shown.length < header.payloadLength) record.payload_truncated = true;
+    if (header.opcode === 0x1 && header.fin && !header.rsv1 && shown.length === header.payloadLength && isValidUtf8(shown)) {
+      record['websocket.payload.text'] = decodeUtf8(shown);
+    }
+    if (header.opcode === 0x8 && shown.length >= 2) {
+      try {
+        const { code, reason } = decodeClosePayload(shown);
+        record['websocket.payload.close.status_code'] = code;
+        record['websocket.payload.close.reason'] = reason;
+      } catch {
+        record['websocket.payload.close.status_code'] = (shown[0] << 8) | shown[1];
+      }
+    }
+    if (header.opcode === 0x1 || header.opcode === 0x2) this.#compressed.push(header.rsv1);
+    return record;
+  }
+
+  #messageRecord(event: MessageEventLike): MessageRecord {
+    switch (event.type) {
+      case 'text':
+        return { type: 'message', kind: 'text', length: encodeUtf8(event.data).length, text: event.data, compressed: this.#compressed.shift() ?? false };
+      case 'binary':
+        return { type: 'message', kind: 'binary', length: event.data.length, base64: encodeBase64(event.data), compressed: this.#compressed.shift() ?? false };
+      case 'ping':
+      case 'pong':
+        return { type: 'message', kind: event.type, length: event.data.length, base64: encodeBase64(event.data), compressed: false };
+      default:
+        return { type: 'message', kind: 'close', length: event.code === undefined ? 0 : 2 + encodeUtf8(event.reason).length, code: event.code ?? null, reason: event.reason, compressed: false };
+    }
+  }
+}
+
+type MessageEventLike =
+  | { type: 'text'; data: string }
+  | { type: 'binary'; data: Uint8Array }
+  | { type: 'ping' | 'pong'; data: Uint8Array }
+  | { type: 'close'; code: number | undefined; reason: string };
+
+function asProtocolError(error: unknown): ProtocolError {
+  if (error instanceof ProtocolError) return error;
+  throw error;
+}
+
+function earliest(a: ProtocolError | undefined, b: ProtocolError | undefined): ProtocolError | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return (b.offset ?? Number.POSITIVE_INFINITY) < (a.offset ?? Number.POSITIVE_INFINITY) ? b : a;
+}

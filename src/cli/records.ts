@@ -1,0 +1,45 @@
+/** Output of stream records: one line of text each, a JSON array, or NDJSON. */
+
+import { opcodeName } from '../index.ts';
+import type { StreamRecord } from './analyze.ts';
+import type { Style } from './style.ts';
+
+export type OutputFormat = 'text' | 'json' | 'ndjson';
+
+export function parseFormat(value: string | undefined): OutputFormat {
+  if (value === undefined) return 'text';
+  if (value === 'text' || value === 'json' || value === 'ndjson') return value;
+  throw new Error(`--format must be text, json or ndjson, not '${value}'`);
+}
+
+const MAX_TEXT_SHOWN = 80;
+
+function quote(text: string): string {
+  const shown = text.length > MAX_TEXT_SHOWN ? `${text.slice(0, MAX_TEXT_SHOWN)}…` : text;
+  return JSON.stringify(shown);
+}
+
+/** One human-readable line for a record (without time or direction). */
+export function recordLine(record: StreamRecord, style: Style): string {
+  if (record.type === 'frame') {
+    const flags = [
+      record['websocket.fin'] ? 'FIN' : 'no-FIN',
+      record['websocket.rsv'] !== 0 ? `RSV=${record['websocket.rsv'].toString(2).padStart(3, '0')}` : '',
+      record['websocket.mask'] ? `masked key=${record['websocket.masking_key']}` : 'unmasked',
+    ].filter(Boolean).join(' ');
+    let detail = '';
+    if (record['websocket.payload.text'] !== undefined) detail = ` ${quote(record['websocket.payload.text'])}`;
+    else if (record['websocket.payload.close.status_code'] !== undefined) detail = ` code=${record['websocket.payload.close.status_code']}${record['websocket.payload.close.reason'] ? ` reason=${quote(record['websocket.payload.close.reason'])}` : ''}`;
+    const verdict = record.verdict === 'valid' ? style.good('valid') : style.bad(`invalid: ${record.verdict.closeCode} ${record.verdict.code}`);
+    return `${style.field('frame')}   @${record.offset} ${opcodeName(record['websocket.opcode'])} ${flags} len=${record['websocket.payload_length']}${detail}  ${verdict}`;
+  }
+  if (record.type === 'message') {
+    const compressed = record.compressed ? ' compressed' : '';
+    switch (record.kind) {
+      case 'text': return `${style.field('message')} text ${record.length} bytes${compressed} ${style.value(quote(record.text))}`;
+      case 'close': return `${style.field('message')} close code=${record.code ?? 'none'} reason=${quote(record.reason)}`;
+      default: return `${style.field('message')} ${record.kind} ${record.length} bytes${compressed} base64=${record.base64.length > 64 ? `${record.base64.slice(0, 64)}…` : record.base64}`;
+    }
+  }
+  return style.bad(`error   ${record.offset === undefined ? '' : `@${record.offset} `}${record.closeCode} ${record.code}: ${record.message}`);
+}
