@@ -45,29 +45,34 @@ const FUSED_MASK_MAX = 64;
 
 const maskingKey = new Uint8Array(MASKING_KEY_SIZE);
 // Reused for every header written: encoding allocates nothing but its output.
-const header: HeaderInit = { opcode: 0, payloadLength: 0, fin: true, maskingKey: undefined };
+const header: HeaderInit = { opcode: 0, payloadLength: 0, fin: true };
+const MASK_BIT = 0x80;
 
-/** Fills the module's `maskingKey` with 4 fresh random bytes. */
-function nextMaskingKey(random: EncodeOptions['random']): void {
+/** Writes 4 fresh random bytes into `target` at `at` (and into the module's `maskingKey`). */
+function writeMaskingKey(target: Uint8Array, at: number, random: EncodeOptions['random']): void {
   if (random !== undefined) {
     const key = random(maskingKey);
     if (key !== maskingKey) maskingKey.set(key.subarray(0, MASKING_KEY_SIZE));
-    return;
+  } else {
+    if (randomPoolPosition + MASKING_KEY_SIZE > RANDOM_POOL_SIZE) {
+      randomPool ??= new Uint8Array(RANDOM_POOL_SIZE);
+      getRandomValues(randomPool);
+      randomPoolPosition = 0;
+    }
+    const pool = randomPool!;
+    const from = randomPoolPosition;
+    maskingKey[0] = pool[from];
+    maskingKey[1] = pool[from + 1];
+    maskingKey[2] = pool[from + 2];
+    maskingKey[3] = pool[from + 3];
+    // Used key bytes are wiped: no key is handed out twice, none lingers in the pool.
+    pool[from] = pool[from + 1] = pool[from + 2] = pool[from + 3] = 0;
+    randomPoolPosition = from + MASKING_KEY_SIZE;
   }
-  if (randomPoolPosition + MASKING_KEY_SIZE > RANDOM_POOL_SIZE) {
-    randomPool ??= new Uint8Array(RANDOM_POOL_SIZE);
-    getRandomValues(randomPool);
-    randomPoolPosition = 0;
-  }
-  const pool = randomPool!;
-  const at = randomPoolPosition;
-  maskingKey[0] = pool[at];
-  maskingKey[1] = pool[at + 1];
-  maskingKey[2] = pool[at + 2];
-  maskingKey[3] = pool[at + 3];
-  // Used key bytes are wiped so that no key is ever handed out twice.
-  pool.fill(0, at, at + MASKING_KEY_SIZE);
-  randomPoolPosition = at + MASKING_KEY_SIZE;
+  target[at] = maskingKey[0];
+  target[at + 1] = maskingKey[1];
+  target[at + 2] = maskingKey[2];
+  target[at + 3] = maskingKey[3];
 }
 
 function checkEncodeOptions(options: EncodeOptions): boolean {
@@ -85,16 +90,21 @@ function encodeFrames(opcode: number, payload: Uint8Array, mask: boolean, maxFra
   const lastLength = frameCount === 1 ? length : length - (frameCount - 1) * maxFrameLength;
   const size = length + (frameCount - 1) * headerLengthFor(maxFrameLength, mask) + headerLengthFor(lastLength, mask);
   const out = new Uint8Array(size);
-  header.maskingKey = mask ? maskingKey : undefined;
   let at = 0;
   let from = 0;
   for (let i = 0; i < frameCount; i++) {
     const frameLength = i === frameCount - 1 ? lastLength : maxFrameLength;
-    if (mask) nextMaskingKey(random);
     header.opcode = i === 0 ? opcode : Opcode.Continuation;
     header.fin = i === frameCount - 1;
     header.payloadLength = frameLength;
+    const start = at;
+    // The key is written here rather than by writeCheckedHeader: it comes straight from the pool.
     at += writeCheckedHeader(out, at, header);
+    if (mask) {
+      out[start + 1] |= MASK_BIT;
+      writeMaskingKey(out, at, random);
+      at += MASKING_KEY_SIZE;
+    }
     if (!mask) {
       out.set(frameLength === length ? payload : payload.subarray(from, from + frameLength), at);
     } else if (frameLength < FUSED_MASK_MAX) {
@@ -107,7 +117,6 @@ function encodeFrames(opcode: number, payload: Uint8Array, mask: boolean, maxFra
     at += frameLength;
     from += frameLength;
   }
-  header.maskingKey = undefined;
   return out;
 }
 
