@@ -5,29 +5,9 @@
  */
 import { expect, it } from 'vitest';
 import { describeNode, importNode, isNode } from './_runtime.ts';
-import { main, type CliIO } from '../src/cli/main.ts';
+import { cli } from './_cli.ts';
 
 const fs = isNode ? await importNode<typeof import('node:fs')>('node:fs') : undefined;
-
-export async function cli(args: string[], options: { stdin?: string; tty?: boolean; env?: Record<string, string> } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: { write: (text: string) => (stdout += text), isTTY: options.tty ?? false },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: options.env ?? {},
-    readStdin: () => new TextEncoder().encode(options.stdin ?? ''),
-    readFile: (path: string) => fs!.readFileSync(path),
-    openFile: (path: string) => {
-      const bytes = fs!.readFileSync(path);
-      // Odd-sized chunks, so records straddle chunk boundaries as they do in real reads.
-      const chunks = Array.from({ length: Math.ceil(bytes.length / 777) }, (_, i) => bytes.subarray(i * 777, (i + 1) * 777));
-      return { size: bytes.length, chunks: (async function* () { yield* chunks; })() };
-    },
-  };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 function golden(name: string, actual: string): void {
   const file = new URL(`./golden/${name}`, import.meta.url);

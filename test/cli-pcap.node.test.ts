@@ -1,0 +1,272 @@
+/**
+ * `wsframe pcap` and the analysis under it, on captures built in the test from synthetic TCP
+ * segments: handshakes split across segments, frames in out-of-order and retransmitted
+ * segments, both directions, non-WebSocket traffic, gaps and truncated files.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { computeAcceptKey, encodeClosePayload, encodeFrame, encodeMessage } from '../src/index.ts';
+import { analyzeCapture, type PcapRecord } from '../src/cli/pcap.ts';
+import { StreamAnalyzer } from '../src/cli/analyze.ts';
+import { ACK, FIN, SYN, concat, ethernet, ipv4, ipv6, pcapFile, pcapngFile, type PacketRecord } from './_capture-builder.ts';
+import { cli } from './_cli.ts';
+
+const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
+const REQUEST = `GET /chat?room=1 HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, superchat\r\n\r\n`;
+const RESPONSE = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAcceptKey(KEY)}\r\nSec-WebSocket-Protocol: chat\r\n\r\n`;
+const enc = (text: string) => new TextEncoder().encode(text);
+const KEY_BYTES = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
+
+interface Conversation {
+  client: [string, number];
+  server: [string, number];
+  v6?: boolean;
+}
+
+/**
+ * A conversation as packets: segments are [from, payload, options] in capture order; `at` puts
+ * a segment at that position of its direction's stream (default: right after what came before).
+ */
+function packets(conversation: Conversation, segments: [('c' | 's'), Uint8Array | string, { at?: number; time?: number }?][]): PacketRecord[] {
+  const [ca, cp] = conversation.client;
+  const [sa, sp] = conversation.server;
+  const wrap = conversation.v6 ? ipv6 : ipv4;
+  const cseq = 1000;
+  const sseq = 5000;
+  let cnext = 0;
+  let snext = 0;
+  let time = 1763725500;
+  const records: PacketRecord[] = [];
+  const push = (from: 'c' | 's', payload: Uint8Array, flags: number, seq: number, at: number) => {
+    const init = from === 'c'
+      ? { src: ca, dst: sa, srcPort: cp, dstPort: sp, seq, flags, payload }
+      : { src: sa, dst: ca, srcPort: sp, dstPort: cp, seq, flags, payload };
+    records.push({ seconds: Math.floor(at), fraction: Math.round((at % 1) * 1e6), data: ethernet(wrap(init)) });
+  };
+  push('c', new Uint8Array(0), SYN, cseq - 1, time);
+  push('s', new Uint8Array(0), SYN | ACK, sseq - 1, time);
+  for (const [from, data, options] of segments) {
+    const payload = typeof data === 'string' ? enc(data) : data;
+    time = options?.time ?? time + 0.001;
+    if (from === 'c') {
+      const at = options?.at ?? cnext;
+      push('c', payload, ACK, cseq + at, time);
+      cnext = Math.max(cnext, at + payload.length);
+    } else {
+      const at = options?.at ?? snext;
+      push('s', payload, ACK, sseq + at, time);
+      snext = Math.max(snext, at + payload.length);
+    }
+  }
+  push('c', new Uint8Array(0), FIN | ACK, cseq + cnext, time + 0.01);
+  push('s', new Uint8Array(0), FIN | ACK, sseq + snext, time + 0.01);
+  return records;
+}
+
+async function analyze(file: Uint8Array, chunk = 333): Promise<PcapRecord[]> {
+  const records: PcapRecord[] = [];
+  const chunks = Array.from({ length: Math.ceil(file.length / chunk) }, (_, i) => file.subarray(i * chunk, (i + 1) * chunk));
+  await analyzeCapture(chunks, (record) => records.push(record));
+  return records;
+}
+
+const summary = (records: PcapRecord[]) => records.map((record) => {
+  if (record.type === 'connection') return `connection ${record.resource} ${record.protocol} ${record.acceptValid}`;
+  if (record.type === 'frame') return `${record.from} frame ${record['websocket.opcode']} ${record['websocket.payload_length']} ${record.verdict === 'valid' ? 'valid' : record.verdict.code}`;
+  if (record.type === 'message') return `${record.from} ${record.kind} ${record.kind === 'text' ? record.text : record.kind === 'close' ? `${record.code} ${record.reason}` : record.base64}`;
+  if (record.type === 'gap') return `${record.from} gap ${record.bytes}`;
+  return `${record.from} error ${record.closeCode} ${record.code}`;
+});
+
+const hello = encodeFrame({ opcode: 1, payload: enc('Hello'), maskingKey: KEY_BYTES });
+const closeFromClient = encodeFrame({ opcode: 8, payload: encodeClosePayload(1000, 'bye'), maskingKey: KEY_BYTES });
+const closeFromServer = encodeFrame({ opcode: 8, payload: encodeClosePayload(1000, 'bye') });
+
+describe('wsframe pcap analysis', () => {
+  it('decodes a handshake split across segments and both directions in time order', async () => {
+    const capture = pcapFile(packets({ client: ['10.0.0.1', 50312], server: ['10.0.0.2', 9001] }, [
+      ['c', REQUEST.slice(0, 40)],
+      ['c', REQUEST.slice(40)],
+      ['s', concat(enc(RESPONSE), encodeMessage('Hi', { maxFrameLength: 1 }))],
+      ['c', hello],
+      ['c', closeFromClient],
+      ['s', closeFromServer],
+    ]), { linkType: 1 });
+    const records = await analyze(capture);
+    expect(summary(records)).toEqual([
+      'connection /chat?room=1 chat true',
+      'server frame 1 1 valid',
+      'server frame 0 1 valid',
+      'server text Hi',
+      'client frame 1 5 valid',
+      'client text Hello',
+      'client frame 8 5 valid',
+      'client close 1000 bye',
+      'server frame 8 5 valid',
+      'server close 1000 bye',
+    ]);
+    const connection = records[0];
+    expect(connection).toMatchObject({ type: 'connection', stream: 0, client: '10.0.0.1:50312', server: '10.0.0.2:9001', extensions: null, status: 101 });
+    expect(connection.time).toBeCloseTo(1763725500, 3);
+    const frame = records.find((r) => r.type === 'frame' && r.from === 'client')!;
+    expect(frame).toMatchObject({ 'websocket.masking_key': '37fa213d', 'websocket.payload': '48656c6c6f', offset: 0, payload_offset: 6, masking_key_offset: 2 });
+  });
+
+  it('reassembles frames from out-of-order and retransmitted segments', async () => {
+    const message = encodeMessage(new Uint8Array(3000).fill(0x61), { mask: true, maxFrameLength: 1000 });
+    const capture = pcapFile(packets({ client: ['10.0.0.1', 40000], server: ['10.0.0.2', 80] }, [
+      ['c', REQUEST],
+      ['s', RESPONSE],
+      ['c', message.subarray(1500), { at: REQUEST.length + 1500 }], // arrives first
+      ['c', message.subarray(0, 1500), { at: REQUEST.length }],
+      ['c', message.subarray(1000, 2000), { at: REQUEST.length + 1000 }], // a retransmission
+    ]), { linkType: 1 });
+    const records = await analyze(capture, 97);
+    const client = summary(records).filter((line) => line.startsWith('client'));
+    expect(client).toEqual(['client frame 2 1000 valid', 'client frame 0 1000 valid', 'client frame 0 1000 valid', `client binary ${btoa('a'.repeat(3000))}`]);
+  });
+
+  it('reports the close code of a violation and stops decoding that direction', async () => {
+    const capture = pcapFile(packets({ client: ['fe80::1', 50000], server: ['fe80::2', 9001], v6: true }, [
+      ['c', REQUEST],
+      ['s', RESPONSE],
+      ['s', concat(encodeFrame({ opcode: 1, payload: enc('ok') }), encodeFrame({ opcode: 1, payload: enc('masked'), maskingKey: KEY_BYTES }), encodeFrame({ opcode: 1, payload: enc('later') }))],
+      ['c', concat(hello, new Uint8Array([0x83, 0x80, 0, 0, 0, 0]))],
+    ]), { linkType: 1 });
+    const records = await analyze(capture);
+    expect(summary(records)).toEqual([
+      'connection /chat?room=1 chat true',
+      'server frame 1 2 valid',
+      'server text ok',
+      'server error 1002 MASK_FORBIDDEN',
+      'client frame 1 5 valid',
+      'client text Hello',
+      'client error 1002 RESERVED_OPCODE',
+    ]);
+    expect(records[0]).toMatchObject({ client: '[fe80::1]:50000', server: '[fe80::2]:9001' });
+  });
+
+  it('flags a wrong accept value and decodes the connection anyway', async () => {
+    const badResponse = RESPONSE.replace(computeAcceptKey(KEY), 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=');
+    const capture = pcapFile(packets({ client: ['10.0.0.1', 1], server: ['10.0.0.2', 2] }, [['c', REQUEST], ['s', badResponse], ['c', hello]]), { linkType: 1 });
+    const records = await analyze(capture);
+    expect(records[0]).toMatchObject({ type: 'connection', acceptValid: false, handshakeError: { code: 'INVALID_ACCEPT' } });
+    expect(summary(records).at(-1)).toBe('client text Hello');
+  });
+
+  it('ignores connections that are not WebSocket upgrades and refused upgrades', async () => {
+    const plain = packets({ client: ['10.0.0.1', 3], server: ['10.0.0.2', 80] }, [['c', 'GET / HTTP/1.1\r\nHost: a\r\n\r\n'], ['s', 'HTTP/1.1 200 OK\r\n\r\n']]);
+    const refused = packets({ client: ['10.0.0.1', 4], server: ['10.0.0.2', 80] }, [['c', REQUEST], ['s', 'HTTP/1.1 403 Forbidden\r\n\r\n'], ['c', hello]]);
+    const ssh = packets({ client: ['10.0.0.1', 5], server: ['10.0.0.2', 22] }, [['c', 'SSH-2.0-OpenSSH\r\n'], ['s', hello]]);
+    const records = await analyze(pcapFile([...plain, ...refused, ...ssh], { linkType: 1 }));
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ type: 'connection', stream: 1, status: 403 });
+  });
+
+  it('reports a gap in a direction and stops decoding it, keeping the other direction', async () => {
+    const capture = pcapFile(packets({ client: ['10.0.0.1', 6], server: ['10.0.0.2', 80] }, [
+      ['c', REQUEST], ['s', RESPONSE],
+      ['c', hello.subarray(0, 3)],
+      ['c', hello.subarray(6), { at: REQUEST.length + 6 }], // bytes 3-5 never arrive
+      ['s', encodeFrame({ opcode: 9 })],
+    ]), { linkType: 1 });
+    const records = await analyze(capture);
+    expect(summary(records)).toEqual(['connection /chat?room=1 chat true', 'server frame 9 0 valid', 'server ping ', 'client gap 3']);
+  });
+
+  it('reads the same conversation from pcapng', async () => {
+    const list = packets({ client: ['10.0.0.1', 7], server: ['10.0.0.2', 80] }, [['c', REQUEST], ['s', RESPONSE], ['c', hello]]);
+    const capture = pcapngFile([{ interfaces: [{ linkType: 1, tsresol: 9 }], blocks: list.map((p) => ({ kind: 'epb' as const, interfaceId: 0, units: BigInt(p.seconds) * 1_000_000_000n + BigInt((p.fraction ?? 0) * 1000), data: p.data })) }]);
+    expect(summary(await analyze(capture))).toEqual(['connection /chat?room=1 chat true', 'client frame 1 5 valid', 'client text Hello']);
+  });
+});
+
+describe('wsframe pcap command', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'wsframe-pcap-'));
+  const list = packets({ client: ['10.0.0.1', 50312], server: ['10.0.0.2', 9001] }, [['c', REQUEST], ['s', RESPONSE], ['c', hello], ['s', encodeFrame({ opcode: 2, payload: new Uint8Array([1, 2, 3]) })], ['c', closeFromClient]]);
+  const file = join(folder, 'chat.pcap');
+  writeFileSync(file, pcapFile(list, { linkType: 1 }));
+
+  it('writes one JSON object per line in the documented shape', async () => {
+    const { code, stdout } = await cli(['pcap', file, '--format', 'ndjson']);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines[0]).toEqual({
+      type: 'connection', stream: 0, client: '10.0.0.1:50312', server: '10.0.0.2:9001', time: lines[0].time,
+      resource: '/chat?room=1', protocol: 'chat', extensions: null, acceptValid: true, status: 101,
+    });
+    expect(lines[1]).toMatchObject({ type: 'frame', stream: 0, from: 'client', 'websocket.fin': true, 'websocket.rsv': 0, 'websocket.opcode': 1, 'websocket.mask': true, 'websocket.payload_length': 5, 'websocket.masking_key': '37fa213d', verdict: 'valid' });
+    expect(lines[2]).toMatchObject({ type: 'message', stream: 0, from: 'client', kind: 'text', length: 5, text: 'Hello', compressed: false });
+    expect(lines[4]).toMatchObject({ type: 'message', from: 'server', kind: 'binary', length: 3, base64: 'AQID' });
+    expect(lines[6]).toMatchObject({ type: 'message', from: 'client', kind: 'close', code: 1000, reason: 'bye' });
+    for (const line of lines.slice(1)) expect(typeof line.time).toBe('number');
+  });
+
+  it('prints the text view, filters by stream and by messages', async () => {
+    const text = await cli(['pcap', file]);
+    expect(text.stdout.split('\n')[0]).toBe('stream 0: 10.0.0.1:50312 -> 10.0.0.2:9001 GET /chat?room=1 -> 101 protocol=chat extensions=- accept valid');
+    expect(text.stdout).toContain('#0 client-> message text 5 bytes "Hello"');
+    const messagesOnly = await cli(['pcap', file, '--messages-only', '--format', 'ndjson']);
+    expect(messagesOnly.stdout).not.toContain('"type":"frame"');
+    expect((await cli(['pcap', file, '--stream', '1'])).stdout).toBe('');
+    const json = JSON.parse((await cli(['pcap', file, '--format', 'json'])).stdout);
+    expect(json).toHaveLength(7);
+  });
+
+  it('prints what it decoded from a truncated capture, then the problem, and exits 1', async () => {
+    const whole = pcapFile(list, { linkType: 1 });
+    const cut = join(folder, 'cut.pcap');
+    writeFileSync(cut, whole.subarray(0, whole.length - 10));
+    const { code, stdout, stderr } = await cli(['pcap', cut, '--format', 'ndjson']);
+    expect(code).toBe(1);
+    expect(stdout).toContain('"text":"Hello"');
+    expect(stderr).toMatch(/^wsframe: Cannot read capture: it ends inside .* at byte \d+/);
+  });
+
+  it('refuses a file that is not a capture and a missing file', async () => {
+    const junk = join(folder, 'junk.bin');
+    writeFileSync(junk, 'GIF89a this is not a capture');
+    const notCapture = await cli(['pcap', junk]);
+    expect(notCapture.code).toBe(1);
+    expect(notCapture.stderr).toMatch(/^wsframe: .*pcap/i);
+    const missing = await cli(['pcap', join(folder, 'missing.pcap')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^wsframe: cannot read/);
+  });
+});
+
+describe('StreamAnalyzer', () => {
+  it('puts each message right after the frame that completed it, whatever the chunking', () => {
+    const bytes = concat(encodeMessage('Hel', { maxFrameLength: 2 }), encodeFrame({ opcode: 9 }), encodeFrame({ opcode: 1, payload: enc('x') }));
+    for (const size of [1, 2, 3, 5, bytes.length]) {
+      const analyzer = new StreamAnalyzer({ role: 'client' });
+      const records = [];
+      for (let at = 0; at < bytes.length; at += size) records.push(...analyzer.push(bytes.subarray(at, at + size)));
+      expect(records.map((r) => r.type === 'frame' ? `f${r['websocket.opcode']}` : r.type === 'message' ? `m-${r.kind}` : r.type)).toEqual(['f1', 'f0', 'm-text', 'f9', 'm-ping', 'f1', 'm-text']);
+    }
+  });
+
+  it('marks the frame holding invalid UTF-8 and reports the error with its offset', () => {
+    const analyzer = new StreamAnalyzer();
+    const records = analyzer.push(new Uint8Array([0x81, 0x01, 0x41, 0x81, 0x02, 0xce, 0x41]));
+    expect(records.map((r) => r.type)).toEqual(['frame', 'message', 'frame', 'error']);
+    expect(records[2]).toMatchObject({ verdict: { closeCode: 1007, code: 'INVALID_UTF8' } });
+    expect(records[3]).toMatchObject({ closeCode: 1007, code: 'INVALID_UTF8', offset: 6 });
+    expect(analyzer.push(new Uint8Array([0x81, 0x00]))).toEqual([]);
+  });
+
+  it('keeps at most maxShownPayload bytes of a frame for display but delivers the whole message', () => {
+    const analyzer = new StreamAnalyzer({ maxShownPayload: 4 });
+    const records = analyzer.push(encodeFrame({ opcode: 2, payload: new Uint8Array(10).fill(1) }));
+    expect(records[0]).toMatchObject({ 'websocket.payload': '01010101', payload_truncated: true, 'websocket.payload_length': 10 });
+    expect(records[1]).toMatchObject({ kind: 'binary', length: 10 });
+  });
+
+  it('reports a stream that ends inside a frame', () => {
+    const analyzer = new StreamAnalyzer();
+    analyzer.push(new Uint8Array([0x82, 0x05, 1, 2]));
+    expect(analyzer.end()).toEqual([{ type: 'error', closeCode: 1006, code: 'TRUNCATED', message: 'The stream ends inside a frame that started at byte 0', offset: 0 }]);
+  });
+});
