@@ -9,9 +9,12 @@ import { importNode, isNode, itNode } from './_runtime.ts';
 interface Example {
   source: string;
   code: string;
+  /** For doc-comment examples: the file they document, whose exports they may use unimported. */
+  file?: URL;
+  exports?: string[];
 }
 
-const EXPECTATION = /console\.log\(.*\);?\s*\/\/ (.*)$/;
+const EXPECTATION = /console\.log\(.*\)[;\s}]*\/\/ (.*)$/;
 
 function readmeExamples(text: string, source: string): Example[] {
   const examples: Example[] = [];
@@ -23,13 +26,21 @@ function readmeExamples(text: string, source: string): Example[] {
   return examples;
 }
 
-function docCommentExamples(text: string, source: string): Example[] {
+/** Names a module exports directly (`export function f`, `export class C`, `export const x`). */
+function exportedNames(text: string): string[] {
+  const names = new Set<string>();
+  const declaration = /^export (?:async )?(?:function\*?|class|const|let) ([A-Za-z_$][\w$]*)/gm;
+  for (let match = declaration.exec(text); match !== null; match = declaration.exec(text)) names.add(match[1]);
+  return [...names];
+}
+
+function docCommentExamples(text: string, source: string, file: URL): Example[] {
   const examples: Example[] = [];
   const fence = /^\s*\* ```ts\n([\s\S]*?)^\s*\* ```/gm;
   for (let match = fence.exec(text); match !== null; match = fence.exec(text)) {
     const line = text.slice(0, match.index).split('\n').length;
     const code = match[1].split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join('\n');
-    examples.push({ source: `${source}:${line}`, code });
+    examples.push({ source: `${source}:${line}`, code, file, exports: exportedNames(text) });
   }
   return examples;
 }
@@ -43,7 +54,7 @@ async function collectExamples(): Promise<Example[]> {
       if (entry.isDirectory()) walk(new URL(`${entry.name}/`, dir));
       else if (entry.name.endsWith('.ts')) {
         const file = new URL(entry.name, dir);
-        examples.push(...docCommentExamples(fs.readFileSync(file, 'utf8'), file.pathname.slice(root.pathname.length)));
+        examples.push(...docCommentExamples(fs.readFileSync(file, 'utf8'), file.pathname.slice(root.pathname.length), file));
       }
     }
   };
@@ -71,7 +82,12 @@ describe('documentation examples', () => {
       fs.mkdirSync(scratch, { recursive: true });
       const file = new URL(`example-${index}.ts`, scratch);
       const entry = new URL('../src/index.ts', import.meta.url).pathname;
-      fs.writeFileSync(file, example.code.replaceAll("from 'wsframe'", `from '${entry}'`));
+      let code = example.code.replaceAll("from 'wsframe'", `from '${entry}'`);
+      // An example of an internal module (the CLI's) may use that module's exports unimported.
+      if (!/^import /m.test(code) && example.file !== undefined && example.exports!.length > 0) {
+        code = `import { ${example.exports!.join(', ')} } from '${example.file.pathname}';\n${code}`;
+      }
+      fs.writeFileSync(file, code);
       const printed: string[] = [];
       const log = console.log;
       console.log = (...args: unknown[]) => void printed.push(util.format(...args));
