@@ -31,7 +31,9 @@ const DEFAULT_CHUNK_SIZE = 1024 * 1024;
  *
  * @example
  * ```ts
- * for await (const packet of readCaptureFile('session.pcapng')) console.log(packet.time, packet.data.length);
+ * let packets = 0;
+ * for await (const packet of readCaptureFile('test/fixtures/capture-lo-ipv6-ethernet.pcap')) if (packet.linkType === 1) packets++;
+ * console.log(packets); // 26
  * ```
  */
 export async function* readCaptureFile(

@@ -258,13 +258,17 @@ function hex32(value: number): string {
  *
  * @example
  * ```ts
+ * // A little-endian microsecond pcap header (link type 1), then one record: 1.5 s, 2 bytes.
+ * const header = new Uint8Array([0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0]);
+ * const record = new Uint8Array([1, 0, 0, 0, 0x20, 0xa1, 0x07, 0, 2, 0, 0, 0, 2, 0, 0, 0, 0xab, 0xcd]);
  * const reader = new CaptureReader();
- * for await (const chunk of source) {
- *   reader.push(chunk);
- *   for (const packet of reader.packets()) handle(packet);
- * }
- * reader.end();
- * for (const packet of reader.packets()) handle(packet); // throws if the file was cut short
+ * reader.push(header);
+ * reader.push(record.subarray(0, 5)); // chunks may end anywhere
+ * console.log([...reader.packets()].length); // 0
+ * reader.push(record.subarray(5));
+ * for (const packet of reader.packets()) console.log(packet.time, packet.linkType, packet.data); // 1.5 1 Uint8Array(2) [ 171, 205 ]
+ * reader.push(record.subarray(0, 5));
+ * try { reader.end(); } catch (error) { console.log((error as CaptureError).code); } // TRUNCATED
  * ```
  */
 export class CaptureReader {
@@ -680,7 +684,9 @@ function timestamp(iface: PcapngInterface, high: number, low: number): number {
  *
  * @example
  * ```ts
- * for await (const packet of readCapture(createReadStream('x.pcapng'))) console.log(packet.time);
+ * const header = new Uint8Array([0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0]);
+ * const record = new Uint8Array([1, 0, 0, 0, 0x20, 0xa1, 0x07, 0, 2, 0, 0, 0, 2, 0, 0, 0, 0xab, 0xcd]);
+ * for await (const packet of readCapture([header, record])) console.log(packet.time, packet.data.length); // 1.5 2
  * ```
  */
 export async function* readCapture(

@@ -128,8 +128,15 @@ const TCP_MIN_HEADER_LENGTH = 20;
  *
  * @example
  * ```ts
- * const segment = decodeTcpPacket(packet.linkType, packet.data, counts);
- * if (segment) console.log(`${segment.srcAddress}:${segment.srcPort}`, segment.payload.length);
+ * // IPv4 127.0.0.1 -> 127.0.0.1, TCP 50256 -> 9001, seq 1, PSH|ACK, payload "hi".
+ * const packet = new Uint8Array([
+ *   0x45, 0, 0, 42, 0, 0, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
+ *   0xc4, 0x50, 0x23, 0x29, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0, 0x68, 0x69,
+ * ]);
+ * const counts = createPacketCounts();
+ * const segment = decodeTcpPacket(LINK_TYPES.RAW, packet, counts)!;
+ * console.log(formatEndpoint(segment.srcAddress, segment.srcPort), segment.seq, segment.payload); // 127.0.0.1:50256 1 Uint8Array(2) [ 104, 105 ]
+ * console.log(decodeTcpPacket(LINK_TYPES.ETHERNET, packet, counts), counts.notIp); // undefined 1
  * ```
  */
 export function decodeTcpPacket(
@@ -322,6 +329,11 @@ function formatIpv4(bytes: Uint8Array, offset: number): string {
  * The RFC 5952 text of the 16-byte IPv6 address at `offset`: lowercase hex without leading zeros
  * (§4.1, §4.3), the longest run of two or more zero groups as `::`, the first on a tie (§4.2),
  * and IPv4-mapped addresses with a dotted quad (§5).
+ *
+ * @example
+ * ```ts
+ * console.log(formatIpv6(new Uint8Array([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]))); // 2001:db8::1:0:0:1
+ * ```
  */
 export function formatIpv6(bytes: Uint8Array, offset = 0): string {
   const groups: number[] = [];
@@ -349,7 +361,14 @@ export function formatIpv6(bytes: Uint8Array, offset = 0): string {
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
 }
 
-/** `ip:port` for IPv4, `[ip]:port` for IPv6 (RFC 5952 §6), the form the CLI prints. */
+/**
+ * `ip:port` for IPv4, `[ip]:port` for IPv6 (RFC 5952 §6), the form the CLI prints.
+ *
+ * @example
+ * ```ts
+ * console.log(formatEndpoint('::1', 443), formatEndpoint('127.0.0.1', 9001)); // [::1]:443 127.0.0.1:9001
+ * ```
+ */
 export function formatEndpoint(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }

@@ -155,10 +155,16 @@ function streamOffset(half: Half, base: number, seq: number): number {
  *
  * @example
  * ```ts
+ * const segment = (seq: number, flags: number, text: string) => ({
+ *   ipVersion: 4 as const, srcAddress: '127.0.0.1', dstAddress: '127.0.0.1', srcPort: 50000, dstPort: 80,
+ *   seq, ack: 0, flags, payload: new TextEncoder().encode(text), payloadLength: text.length,
+ * });
+ * const show = (events: TcpEvent[]) => events.map((e) => (e.type === 'data' ? new TextDecoder().decode(e.data) : `${e.type}`));
  * const tcp = new TcpReassembler();
- * const segment = decodeTcpPacket(packet.linkType, packet.data);
- * if (segment) for (const event of tcp.push(segment, packet.time)) console.log(event.type);
- * for (const event of tcp.end()) console.log(event.type);
+ * console.log(show(tcp.push(segment(99, 0x02, ''), 1))); // [ 'open' ]
+ * console.log(show(tcp.push(segment(103, 0x10, 'def'), 2))); // []
+ * console.log(show(tcp.push(segment(100, 0x10, 'abc'), 3))); // [ 'abc', 'def' ]
+ * console.log(show(tcp.end())); // [ 'close', 'close' ]
  * ```
  */
 export class TcpReassembler {
