@@ -41,6 +41,16 @@ const OPTION_SETS: DecodeOptions[] = [
   { maxPayloadLength: 1000, allowedRsv: { rsv1: true, rsv2: true, rsv3: true } },
 ];
 
+const NativeUint8Array = Uint8Array;
+// Stands in for the global Uint8Array while an input is checked, so every `new Uint8Array(n)`
+// the decoder makes is measured too (instanceof still works: the prototype is the native one).
+const TrackingUint8Array: Uint8ArrayConstructor = new Proxy(NativeUint8Array, {
+  construct(target, args: unknown[], newTarget): object {
+    if (typeof args[0] === 'number' && args[0] > TrackedBytes.largestAllocation) TrackedBytes.largestAllocation = args[0];
+    return Reflect.construct(target, args, newTarget === TrackingUint8Array ? target : newTarget);
+  },
+});
+
 /**
  * Runs one input through `decodeHeader` and `decodeFrame` under several option sets and throws
  * a plain `Error` describing the finding when an invariant breaks: only `ProtocolError` may be
@@ -51,7 +61,31 @@ export function checkInput(input: Uint8Array): Outcome {
   const bytes = new TrackedBytes(input.length);
   bytes.set(input);
   const outcomes: string[] = [];
-  for (const options of OPTION_SETS) {
+  withTracking(() => {
+    for (const options of OPTION_SETS) outcomes.push(checkWith(bytes, options));
+  });
+  return outcomes.join('|');
+}
+
+function withTracking(fn: () => void): void {
+  const global = globalThis as { Uint8Array: Uint8ArrayConstructor };
+  global.Uint8Array = TrackingUint8Array;
+  try {
+    fn();
+  } finally {
+    global.Uint8Array = NativeUint8Array;
+  }
+}
+
+/** The largest byte array `fn` allocates, with `new Uint8Array(n)` or through a TrackedBytes. */
+export function largestAllocation(fn: () => void): number {
+  TrackedBytes.largestAllocation = 0;
+  withTracking(fn);
+  return TrackedBytes.largestAllocation;
+}
+
+function checkWith(bytes: TrackedBytes, options: DecodeOptions): Outcome {
+  {
     TrackedBytes.largestAllocation = 0;
     let outcome: string;
     try {
@@ -76,9 +110,8 @@ export function checkInput(input: Uint8Array): Outcome {
     if (TrackedBytes.largestAllocation > bytes.length) {
       throw new Error(`Allocated ${TrackedBytes.largestAllocation} bytes for an input of ${bytes.length}`);
     }
-    outcomes.push(outcome);
+    return outcome;
   }
-  return outcomes.join('|');
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -19,6 +19,7 @@ import { ProtocolError } from './errors.ts';
 import { decodeHeader, type FrameHeader } from './header.ts';
 import { applyMask } from './mask.ts';
 import { copyXorSmall } from './_copy.ts';
+import { copyBytes } from './_bytes.ts';
 
 /** First header byte: FIN bit. */
 export const FIN_BIT = 0x80;
@@ -53,7 +54,7 @@ export function unmaskPayload(bytes: Uint8Array, start: number, end: number, key
     copyXorSmall(bytes, start, length, target, 0, bytes[keyStart], bytes[keyStart + 1], bytes[keyStart + 2], bytes[keyStart + 3]);
     return target;
   }
-  const target = inPlace ? bytes.subarray(start, end) : bytes.slice(start, end);
+  const target = inPlace ? bytes.subarray(start, end) : copyBytes(bytes, start, end);
   applyMask(target, bytes.subarray(keyStart, keyStart + MASKING_KEY_SIZE));
   return target;
 }

@@ -8,6 +8,7 @@ import { MAX_CONTROL_PAYLOAD, isControlOpcode, isKnownOpcode } from './constants
 import { checkFrameHeader, resolveDecodeOptions, type DecodeOptions } from './check.ts';
 import { checkHeaderInit, decodeHeader, headerLengthFor, writeCheckedHeader } from './header.ts';
 import { applyMask } from './mask.ts';
+import { copyBytes } from './_bytes.ts';
 
 /** A decoded frame. */
 export interface Frame {
@@ -71,7 +72,7 @@ export function decodeFrame(
   if (maskingKey === undefined) {
     payload = bytes.subarray(headerLength, bytesRead);
   } else {
-    payload = bytes.slice(headerLength, bytesRead);
+    payload = copyBytes(bytes, headerLength, bytesRead);
     applyMask(payload, maskingKey);
   }
   return {

@@ -32,6 +32,7 @@ import {
   LENGTH_16BIT_MARKER, LENGTH_64BIT_MARKER, MASKING_KEY_SIZE, MAX_16BIT_LENGTH, MAX_7BIT_LENGTH,
 } from './constants.ts';
 import { ProtocolError } from './errors.ts';
+import { copyBytes } from './_bytes.ts';
 
 const FIN_BIT = 0x80;
 const RSV1_BIT = 0x40;
@@ -131,7 +132,7 @@ export function decodeHeader(bytes: Uint8Array, offset = 0): FrameHeader | undef
   if (masked) {
     if (available < headerLength + MASKING_KEY_SIZE) return undefined;
     const keyStart = offset + headerLength;
-    maskingKey = bytes.slice(keyStart, keyStart + MASKING_KEY_SIZE);
+    maskingKey = copyBytes(bytes, keyStart, keyStart + MASKING_KEY_SIZE);
     headerLength += MASKING_KEY_SIZE;
   }
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TrackedBytes, checkInput, createRandom, fromHex, nextInput } from '../fuzz/targets.ts';
-import { encodeFrame } from '../src/frame.ts';
+import { TrackedBytes, checkInput, createRandom, fromHex, largestAllocation, nextInput } from '../fuzz/targets.ts';
+import { decodeFrame, encodeFrame } from '../src/frame.ts';
 import { importNode, itNodeBuiltins } from './_runtime.ts';
 
 describe('fuzz driver', () => {
@@ -38,5 +38,16 @@ describe('fuzz driver', () => {
   it('the oracle accepts a valid frame and names it by opcode and header length', () => {
     const frame = encodeFrame({ opcode: 1, payload: new Uint8Array(3), maskingKey: new Uint8Array(4) });
     expect(checkInput(frame)).toBe('ok:1:6|ok:1:6|MASK_FORBIDDEN|ok:1:6');
+  });
+});
+
+describe('fuzz oracle allocation tracking', () => {
+  it('measures `new Uint8Array(n)` made by the code under test, and slices of tracked inputs', () => {
+    const masked = encodeFrame({ opcode: 2, payload: new Uint8Array(100), maskingKey: new Uint8Array(4) });
+    expect(largestAllocation(() => decodeFrame(masked))).toBe(100);
+    expect(largestAllocation(() => new Uint8Array(5000))).toBe(5000);
+    const tracked = new TrackedBytes(64);
+    expect(largestAllocation(() => tracked.slice(0, 10))).toBe(10);
+    expect(new Uint8Array(1)).toBeInstanceOf(Uint8Array);
   });
 });

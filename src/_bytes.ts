@@ -1,0 +1,16 @@
+/**
+ * Byte helpers of the core. Layer 2: imports nothing.
+ *
+ * @internal
+ * @module
+ */
+
+/**
+ * A fresh copy of `bytes[start..end)`. Never `bytes.slice()`: on a Node `Buffer` (a `Uint8Array`
+ * subclass) `slice` returns a view, so unmasking "the copy" would write into the caller's bytes.
+ */
+export function copyBytes(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const copy = new Uint8Array(end - start);
+  copy.set(bytes.subarray(start, end));
+  return copy;
+}

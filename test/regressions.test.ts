@@ -1,0 +1,52 @@
+/**
+ * Regression tests, each with the exact bytes that showed the bug.
+ */
+import { describe, expect, it } from 'vitest';
+import { decodeFrame, decodeHeader, FrameDecoder, FrameStreamDecoder, MessageDecoder } from '../src/index.ts';
+import { expectBytes } from './_bytes.ts';
+import { importNode, itNodeBuiltins } from './_runtime.ts';
+
+/** Node's Buffer in one respect: `slice` returns a view, not a copy. */
+class ViewSlicingBytes extends Uint8Array {
+  override slice(start?: number, end?: number): Uint8Array {
+    return this.subarray(start, end);
+  }
+}
+
+// A masked 126-byte binary frame (16-bit length, so the payload takes the word-wise unmask path)
+// and the RFC 6455 §5.7 masked "Hello": the decoders must copy before unmasking.
+const KEY = [0x4b, 0xb8, 0xca, 0xb7];
+const LONG = [0x82, 0xfe, 0x00, 0x7e, ...KEY, ...Array.from({ length: 126 }, (_, i) => i ^ KEY[i & 3])];
+const HELLO = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
+
+function decodeAll(make: (bytes: number[]) => Uint8Array): void {
+  for (const wire of [LONG, HELLO]) {
+    const original = new Uint8Array(wire);
+    const input = make(wire);
+    decodeFrame(input);
+    decodeHeader(input)!.maskingKey![0] = 0;
+    [...new FrameDecoder().push(input)];
+    [...new FrameStreamDecoder().push(input)];
+    [...new MessageDecoder().push(input)];
+    expectBytes(input, original);
+  }
+}
+
+describe('decoders never write into the caller\'s bytes', () => {
+  it('when slice() returns a view, as Node\'s Buffer.slice does (found decoding a pcap read into a Buffer)', () => {
+    decodeAll((wire) => ViewSlicingBytes.from(wire));
+  });
+
+  itNodeBuiltins('when the input is a Node Buffer', async () => {
+    const { Buffer } = await importNode<typeof import('node:buffer')>('node:buffer');
+    decodeAll((wire) => Buffer.from(wire));
+  });
+
+  it('a masking key read from a view-slicing input does not change with the input', () => {
+    const input = ViewSlicingBytes.from(HELLO);
+    const { frame } = decodeFrame(input)!;
+    input[2] = 0;
+    expect(Array.from(frame.maskingKey!)).toEqual([0x37, 0xfa, 0x21, 0x3d]);
+    expect(new TextDecoder().decode(frame.payload)).toBe('Hello');
+  });
+});
