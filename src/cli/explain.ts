@@ -128,7 +128,7 @@ export function explainFrames(bytes: Uint8Array, style: Style, options: ExplainO
     const payloadStart = offset + header.headerLength;
     const available = Math.min(header.payloadLength, bytes.length - payloadStart);
     const sent = bytes.subarray(payloadStart, payloadStart + available);
-    const payload = sent.slice();
+    const payload = new Uint8Array(sent); // a copy even when `sent` is a Buffer view
     if (header.maskingKey !== undefined) applyMask(payload, header.maskingKey);
 
     let verdict: string | undefined;

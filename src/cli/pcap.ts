@@ -112,7 +112,7 @@ export class WebSocketTracker {
     if (connection.state === 'websocket') return this.#frames(connection, from, time, data);
     if (from === 'client') {
       if (connection.state === 'response') {
-        connection.clientBacklog.push({ time, data: data.slice() });
+        connection.clientBacklog.push({ time, data: new Uint8Array(data) });
         return [];
       }
       // Only an HTTP GET can be a WebSocket opening handshake (RFC 6455 §4.1).
@@ -136,7 +136,7 @@ export class WebSocketTracker {
         return [];
       }
       connection.state = 'response';
-      if (result.rest.length > 0) connection.clientBacklog.push({ time, data: result.rest.slice() });
+      if (result.rest.length > 0) connection.clientBacklog.push({ time, data: new Uint8Array(result.rest) });
       return [];
     }
     if (connection.state !== 'response') return [];

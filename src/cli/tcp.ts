@@ -327,7 +327,8 @@ export class TcpReassembler {
       let bytes: Uint8Array | undefined;
       if (data !== undefined) {
         bytes = data.subarray(cursor - start, pieceEnd - start);
-        if (cursor > half.offset) bytes = bytes.slice();
+        // A real copy (Buffer.slice would be a view), so a waiting piece does not pin its read chunk.
+        if (cursor > half.offset) bytes = new Uint8Array(bytes);
         half.pendingBytes += bytes.length;
       }
       pending.splice(index, 0, { start: cursor, end: pieceEnd, data: bytes });
