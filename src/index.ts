@@ -25,3 +25,4 @@ export * from './handshake-head.ts';
 export * from './frame-decoder.ts';
 export * from './message-decoder.ts';
 export * from './message-encoder.ts';
+export * from './permessage-deflate.ts';

@@ -24,6 +24,20 @@ export interface EncodeOptions {
   random?: (bytes: Uint8Array) => Uint8Array;
 }
 
+/**
+ * A negotiated per-message extension on the sending side (RFC 6455 §9, RFC 7692 §6), such as
+ * `PerMessageDeflate`: transforms the payload of a text or binary message and says which RSV
+ * bits to set on the message's first frame (never on continuations).
+ */
+export interface MessageEncodeExtension {
+  /** Extension name, for error messages, e.g. `'permessage-deflate'`. */
+  readonly name: string;
+  /** Returns the payload to frame and the RSV bits to set; must not modify `payload`. */
+  encodeMessage(payload: Uint8Array, message: { opcode: number }): {
+    payload: Uint8Array; rsv1?: boolean; rsv2?: boolean; rsv3?: boolean;
+  };
+}
+
 /** Options of {@link encodeMessage}. */
 export interface EncodeMessageOptions extends EncodeOptions {
   /**
@@ -31,7 +45,16 @@ export interface EncodeMessageOptions extends EncodeOptions {
    * A positive integer or Infinity; default Infinity (one frame).
    */
   maxFrameLength?: number;
+  /**
+   * Negotiated per-message extensions, applied in negotiation order (RFC 6455 §9.1), e.g. a
+   * `PerMessageDeflate`: the message is compressed and its first frame gets RSV1.
+   */
+  extensions?: readonly MessageEncodeExtension[];
 }
+
+const RSV1_BIT = 0x40;
+const RSV2_BIT = 0x20;
+const RSV3_BIT = 0x10;
 
 const EMPTY = new Uint8Array(0);
 
@@ -83,7 +106,7 @@ function checkEncodeOptions(options: EncodeOptions): boolean {
 }
 
 /** Encodes `payload` as frames of `opcode` (then continuations), fragmenting at `maxFrameLength`. */
-function encodeFrames(opcode: number, payload: Uint8Array, mask: boolean, maxFrameLength: number, random: EncodeOptions['random']): Uint8Array {
+function encodeFrames(opcode: number, payload: Uint8Array, mask: boolean, maxFrameLength: number, random: EncodeOptions['random'], rsv = 0): Uint8Array {
   const length = payload.length;
   // An empty message is one empty frame (RFC 6455 §5.6); maxFrameLength may be Infinity.
   const frameCount = length <= maxFrameLength ? 1 : Math.ceil(length / maxFrameLength);
@@ -96,6 +119,10 @@ function encodeFrames(opcode: number, payload: Uint8Array, mask: boolean, maxFra
     const frameLength = i === frameCount - 1 ? lastLength : maxFrameLength;
     header.opcode = i === 0 ? opcode : Opcode.Continuation;
     header.fin = i === frameCount - 1;
+    // RFC 7692 §6.1: an extension's RSV bits go on the first frame of the message only.
+    header.rsv1 = i === 0 && (rsv & RSV1_BIT) !== 0;
+    header.rsv2 = i === 0 && (rsv & RSV2_BIT) !== 0;
+    header.rsv3 = i === 0 && (rsv & RSV3_BIT) !== 0;
     header.payloadLength = frameLength;
     const start = at;
     // The key is written here rather than by writeCheckedHeader: it comes straight from the pool.
@@ -157,7 +184,20 @@ export function encodeMessage(data: string | Uint8Array, options: EncodeMessageO
     throw new RangeError(`Cannot encode message: maxFrameLength ${String(maxFrameLength)} is not a positive integer or Infinity`);
   }
   const opcode = typeof data === 'string' ? Opcode.Text : Opcode.Binary;
-  return encodeFrames(opcode, payload, mask, maxFrameLength, options.random);
+  if (options.extensions === undefined || options.extensions.length === 0) {
+    return encodeFrames(opcode, payload, mask, maxFrameLength, options.random);
+  }
+  let bytes = payload;
+  let rsv = 0;
+  for (const extension of options.extensions) {
+    const result = extension.encodeMessage(bytes, { opcode });
+    if (!(result?.payload instanceof Uint8Array)) {
+      throw new TypeError(`Extension ${extension.name}: encodeMessage must return { payload: Uint8Array }`);
+    }
+    bytes = result.payload;
+    rsv |= (result.rsv1 === true ? RSV1_BIT : 0) | (result.rsv2 === true ? RSV2_BIT : 0) | (result.rsv3 === true ? RSV3_BIT : 0);
+  }
+  return encodeFrames(opcode, bytes, mask, maxFrameLength, options.random, rsv);
 }
 
 function encodeControl(opcode: number, payload: Uint8Array, options: EncodeOptions): Uint8Array {
