@@ -87,3 +87,25 @@ describe('wsframe pcap agrees with tshark on real captures', () => {
     });
   }
 });
+
+describe('wsframe pcap inflates permessage-deflate traffic', () => {
+  it('reads every message of a compressed real capture (window bits 12, context takeover) as the peers sent it', async () => {
+    const records: PcapRecord[] = [];
+    await analyzeCapture([readFileSync(fixture('websocket-python-deflate.pcapng'))], (record) => records.push(record));
+    expect(records[0]).toMatchObject({ type: 'connection', extensions: 'permessage-deflate; server_max_window_bits=12; client_max_window_bits=12' });
+    expect(records.some((r) => r.type === 'error')).toBe(false);
+    const messages = records.filter((r) => r.type === 'message');
+    const described = messages.map((m) => m.type === 'message' && `${m.from} ${m.kind} ${m.length} ${m.compressed}`);
+    // websocket-python-peers.py: each message goes out and comes back; the ping is answered.
+    expect(described).toEqual([
+      'client text 22 true', 'server text 22 true', 'client binary 1024 true', 'server binary 1024 true',
+      'client text 15 true', 'server text 15 true', 'client ping 14 false', 'server pong 14 false',
+      'client text 3000 true', 'server text 3000 true', 'client close 5 false', 'server close 5 false',
+    ]);
+    const texts = messages.flatMap((m) => (m.type === 'message' && m.kind === 'text' ? [m.text] : []));
+    expect(texts).toEqual(['Hello, κόσμε 😀', 'Hello, κόσμε 😀', 'fragmented text', 'fragmented text', 'x'.repeat(3000), 'x'.repeat(3000)]);
+    const binary = messages.find((m) => m.type === 'message' && m.kind === 'binary');
+    const expected = Uint8Array.from({ length: 1024 }, (_, i) => i & 0xff);
+    expect(binary).toMatchObject({ base64: btoa(String.fromCharCode(...expected)) });
+  });
+});

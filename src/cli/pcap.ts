@@ -6,8 +6,8 @@
  */
 
 import {
-  HandshakeError, HttpHeadReader, computeAcceptKey, parseClientHandshake, validateServerHandshake,
-  type ClientHandshake, type MessageExtension,
+  HandshakeError, HttpHeadReader, PerMessageDeflate, computeAcceptKey, parseClientHandshake, parseExtensions,
+  validateServerHandshake, type ClientHandshake, type MessageExtension,
 } from '../index.ts';
 import { parseHead } from '../_http.ts';
 import { StreamAnalyzer, type Direction, type StreamRecord } from './analyze.ts';
@@ -52,6 +52,22 @@ export interface PcapOptions {
 }
 
 const GET = [0x47, 0x45, 0x54, 0x20];
+
+/**
+ * permessage-deflate as the handshake negotiated it, for reading one direction: the client's
+ * messages are inflated as the server inflates them (client window and context takeover), the
+ * server's as the client does. An unusable response gives no extension: RSV1 frames then fail.
+ */
+export const negotiatedExtensions: ExtensionFactory = (negotiated, direction) => {
+  let client: PerMessageDeflate | undefined;
+  try {
+    client = PerMessageDeflate.fromResponse(parseExtensions(negotiated));
+  } catch {
+    return [];
+  }
+  if (client === undefined) return [];
+  return [direction === 'server' ? client : new PerMessageDeflate({ role: 'server', params: client.params })];
+};
 
 interface Connection {
   stream: number;
@@ -157,7 +173,7 @@ export class WebSocketTracker {
     const make = (direction: Direction) => new StreamAnalyzer({
       role: direction === 'client' ? 'server' : 'client',
       maxMessageLength: this.#options.maxMessageLength,
-      extensions: record.extensions === null ? [] : this.#options.extensionsFor?.(record.extensions, direction) ?? [],
+      extensions: record.extensions === null ? [] : (this.#options.extensionsFor ?? negotiatedExtensions)(record.extensions, direction),
     });
     connection.analyzers = { client: make('client'), server: make('server') };
     const records: PcapRecord[] = [record];
