@@ -175,6 +175,7 @@ export class StreamAnalyzer {
   #frameRecord(open: OpenFrame): FrameRecord {
     const { header, offset } = open;
     const shown = open.shown.subarray(0, open.shownLength);
+    const keyed = header.maskingKey !== undefined;
     const record: FrameRecord = {
       type: 'frame',
       offset,
@@ -184,15 +185,13 @@ export class StreamAnalyzer {
       'websocket.mask': header.masked,
       'websocket.payload_length': header.payloadLength,
       'websocket.payload_length_64': String(header.payloadLength),
+      ...(keyed ? { 'websocket.masking_key': toHex(header.maskingKey!, '') } : {}),
       'websocket.payload': toHex(shown, ''),
       header_offset: offset,
+      ...(keyed ? { masking_key_offset: offset + header.headerLength - 4 } : {}),
       payload_offset: offset + header.headerLength,
       verdict: 'valid',
     };
-    if (header.maskingKey !== undefined) {
-      record['websocket.masking_key'] = toHex(header.maskingKey, '');
-      record.masking_key_offset = offset + header.headerLength - 4;
-    }
     if (shown.length < header.payloadLength) record.payload_truncated = true;
     if (header.opcode === 0x1 && header.fin && !header.rsv1 && shown.length === header.payloadLength && isValidUtf8(shown)) {
       record['websocket.payload.text'] = decodeUtf8(shown);
