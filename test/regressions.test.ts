@@ -8,8 +8,8 @@ import { importNode, itNodeBuiltins } from './_runtime.ts';
 
 /** Node's Buffer in one respect: `slice` returns a view, not a copy. */
 class ViewSlicingBytes extends Uint8Array {
-  override slice(start?: number, end?: number): Uint8Array {
-    return this.subarray(start, end);
+  override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
+    return this.subarray(start, end) as Uint8Array<ArrayBuffer>;
   }
 }
 
