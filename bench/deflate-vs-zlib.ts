@@ -5,6 +5,7 @@
  *
  *   npx esbuild bench/deflate-vs-zlib.ts --bundle --platform=node --format=esm \
  *     --outfile=node_modules/.bench/deflate.mjs && node node_modules/.bench/deflate.mjs [text-file]
+ *   (env: ROUNDS=15, LEVEL=6 for zlib, OURS_LEVEL=LEVEL for wsframe)
  *
  * With a file argument its first MiB is the text sample (e.g. a book from Project Gutenberg);
  * without, a deterministic English-like text is generated.
@@ -16,7 +17,10 @@ import { Inflater } from '../src/_inflate.ts';
 
 const SIZE = 1 << 20;
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
+// zlib's level, and ours (default the same): OURS_LEVEL=5 compares PerMessageDeflate's default
+// against zlib's level 6.
 const LEVEL = Number(process.env.LEVEL ?? 6);
+const OURS_LEVEL = Number(process.env.OURS_LEVEL ?? LEVEL);
 
 function generatedText(): Uint8Array {
   const words = ('the of and to in is that it was for on are as with his they at be this from have or by one had not but ' +
@@ -75,7 +79,7 @@ const time = (fn: () => void) => {
 };
 
 for (const { name, data } of samples) {
-  const oursCompressed = new Deflater({ level: LEVEL }).compress(data);
+  const oursCompressed = new Deflater({ level: OURS_LEVEL }).compress(data);
   const zlibFull = deflateRawSync(data, { level: LEVEL, finishFlush: constants.Z_SYNC_FLUSH });
   const zlibCompressed = zlibFull.subarray(0, zlibFull.length - 4);
   const timings = { zlibInflate: [] as number[], oursInflate: [] as number[], zlibDeflate: [] as number[], oursDeflate: [] as number[] };
@@ -88,14 +92,14 @@ for (const { name, data } of samples) {
         inflater.finish();
       }),
       zlibDeflate: time(() => deflateRawSync(data, { level: LEVEL, finishFlush: constants.Z_SYNC_FLUSH })),
-      oursDeflate: time(() => new Deflater({ level: LEVEL }).compress(data)),
+      oursDeflate: time(() => new Deflater({ level: OURS_LEVEL }).compress(data)),
     };
     if (round < 2) continue; // warm-up
     for (const key of Object.keys(t) as (keyof typeof t)[]) timings[key].push(t[key]);
   }
   const mbps = (ms: number) => (data.length / 1e6 / (ms / 1000)).toFixed(0).padStart(5);
   const m = Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, median(v)])) as Record<keyof typeof timings, number>;
-  console.log(`${name}, ${data.length} bytes, level ${LEVEL}, median of ${ROUNDS} interleaved rounds`);
+  console.log(`${name}, ${data.length} bytes, zlib level ${LEVEL}, wsframe level ${OURS_LEVEL}, median of ${ROUNDS} interleaved rounds`);
   console.log(`  inflate  zlib ${mbps(m.zlibInflate)} MB/s  wsframe ${mbps(m.oursInflate)} MB/s  ratio ${(m.zlibInflate / m.oursInflate).toFixed(2)}x`);
   console.log(`  deflate  zlib ${mbps(m.zlibDeflate)} MB/s  wsframe ${mbps(m.oursDeflate)} MB/s  ratio ${(m.zlibDeflate / m.oursDeflate).toFixed(2)}x`);
   console.log(`  size     zlib ${zlibCompressed.length}  wsframe ${oursCompressed.length}  (${((oursCompressed.length / zlibCompressed.length - 1) * 100).toFixed(1)}% vs zlib)`);
