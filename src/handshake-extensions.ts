@@ -17,6 +17,12 @@ export interface Extension {
   name: string;
   /** Parameters in the order given, e.g. `{ client_max_window_bits: true, server_max_window_bits: '10' }`. */
   params: Record<string, string | true>;
+  /**
+   * Names of parameters given more than once (`params` keeps the first value), when any. Not
+   * a syntax error: RFC 7692 §7 has a server decline such an offer, and a client fail on
+   * such a response, so the extension decides.
+   */
+  repeated?: string[];
 }
 
 const DQUOTE = 0x22;
@@ -43,8 +49,8 @@ function setParam(params: Record<string, string | true>, name: string, value: st
  *
  * @param value - The header value (as in `ClientHandshake.headers.get('sec-websocket-extensions')`).
  * @returns The extensions in order; `[]` for an empty or all-whitespace value.
- * @throws {HandshakeError} Status 400, code `INVALID_EXTENSIONS`, when the value does not parse
- *   or an extension repeats a parameter name.
+ * @throws {HandshakeError} Status 400, code `INVALID_EXTENSIONS`, when the value does not parse.
+ *   A repeated parameter name is no syntax error: it is listed in `repeated`.
  *
  * @example
  * ```ts
@@ -80,11 +86,11 @@ export function parseExtensions(value: string): Extension[] {
     if (i >= n) return extensions;
     const name = readToken('an extension name');
     const params: Record<string, string | true> = {};
+    let repeated: string[] | undefined;
     skipOws();
     while (i < n && value.charCodeAt(i) === SEMICOLON) {
       i++;
       skipOws();
-      const paramStart = i;
       const param = readToken('a parameter name');
       skipOws();
       let paramValue: string | true = true;
@@ -95,11 +101,12 @@ export function parseExtensions(value: string): Extension[] {
         skipOws();
       }
       if (Object.hasOwn(params, param)) {
-        throw malformed(value, paramStart, `the parameter ${param} of ${name} is repeated`);
+        (repeated ??= []).push(param);
+      } else {
+        setParam(params, param, paramValue);
       }
-      setParam(params, param, paramValue);
     }
-    extensions.push({ name, params });
+    extensions.push(repeated === undefined ? { name, params } : { name, params, repeated });
     if (i < n && value.charCodeAt(i) !== COMMA) {
       throw malformed(value, i, `unexpected character ${hexByte(value.charCodeAt(i))}`);
     }

@@ -325,6 +325,8 @@ export class PerMessageDeflate implements MessageExtension, MessageEncodeExtensi
       : undefined;
     for (const offer of offers) {
       if (offer.name.toLowerCase() !== NAME) continue;
+      // RFC 7692 §7: decline an offer with multiple parameters of the same name.
+      if (offer.repeated !== undefined && offer.repeated.length > 0) continue;
       const read = readParams(offer.params, 'offer');
       if (typeof read === 'string') continue;
       // RFC 7692 §7.1.2.2: without client_max_window_bits in the offer the response may not
@@ -387,6 +389,8 @@ export class PerMessageDeflate implements MessageExtension, MessageEncodeExtensi
     const fail = (problem: string) =>
       handshakeError('INVALID_EXTENSIONS', `Cannot accept the permessage-deflate response: ${problem}`, BAD_RESPONSE_STATUS);
     if (accepted.length > 1) throw fail('the server accepted it more than once');
+    // RFC 7692 §7.1: a response with multiple parameters of the same name fails the connection.
+    if (accepted[0].repeated !== undefined && accepted[0].repeated.length > 0) throw fail(`${accepted[0].repeated[0]} is repeated`);
     const read = readParams(accepted[0].params, 'response');
     if (typeof read === 'string') throw fail(read);
     const offeredServerBits = checkWindowBits(options.serverMaxWindowBits, 'serverMaxWindowBits');

@@ -104,9 +104,18 @@ describe('parseExtensions', () => {
     [';a', /expected an extension name at index 0/],
     ['f\u00e9', /unexpected character 0xe9/],
     ['foo\r\n', /unexpected character 0x0d/],
-    ['foo; a; a=1', /the parameter a of foo is repeated at index 8/],
-    ['foo; toString; toString', /the parameter toString of foo is repeated/],
   ];
+  it('lists a repeated parameter in `repeated` and keeps its first value (RFC 7692 §7 leaves the verdict to the extension)', () => {
+    expect(parseExtensions('foo; a; a=1, bar; b=2')).toEqual([
+      { name: 'foo', params: { a: true }, repeated: ['a'] },
+      { name: 'bar', params: { b: '2' } },
+    ]);
+    const [tricky] = parseExtensions('foo; toString; toString; __proto__=1; __proto__=2');
+    expect(tricky.repeated).toEqual(['toString', '__proto__']);
+    expect(Object.keys(tricky.params)).toEqual(['toString', '__proto__']);
+    expect(tricky.params.__proto__).toBe('1');
+  });
+
   for (const [value, message] of MALFORMED) {
     it(`rejects ${JSON.stringify(value)} with 400 INVALID_EXTENSIONS`, () => {
       const error = expectHandshakeError(() => parseExtensions(value), 400, 'INVALID_EXTENSIONS');

@@ -95,8 +95,16 @@ describe('PerMessageDeflate.accept chooses from the offers (RFC 7692 §7.1)', ()
       .toBe('permessage-deflate; server_max_window_bits=10');
   });
 
-  it('cannot decline a parameter repeated inside one offer: parseExtensions already rejects the header (400)', () => {
-    expect(() => parseExtensions('permessage-deflate; server_no_context_takeover; server_no_context_takeover')).toThrow(HandshakeError);
+  it('declines an offer that repeats a parameter and takes the next one (RFC 7692 §7)', () => {
+    const offers = parseExtensions('permessage-deflate; server_no_context_takeover; server_no_context_takeover, permessage-deflate; server_max_window_bits=10');
+    expect(formatExtensions([PerMessageDeflate.accept(offers)!.response])).toBe('permessage-deflate; server_max_window_bits=10');
+    expect(PerMessageDeflate.accept(parseExtensions('permessage-deflate; client_max_window_bits; client_max_window_bits=9'))).toBeUndefined();
+  });
+
+  it('fails a response that repeats a parameter with 502 INVALID_EXTENSIONS (RFC 7692 §7.1)', () => {
+    const response = parseExtensions('permessage-deflate; server_max_window_bits=10; server_max_window_bits=10');
+    const error = expectHandshakeError(() => PerMessageDeflate.fromResponse(response, { serverMaxWindowBits: 10 }), 502, 'INVALID_EXTENSIONS');
+    expect(error.message).toBe('Cannot accept the permessage-deflate response: server_max_window_bits is repeated');
   });
 });
 
