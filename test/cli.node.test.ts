@@ -79,6 +79,32 @@ describeNode('wsframe explain', () => {
   });
 });
 
+describeNode('wsframe decode', () => {
+  it('inflates permessage-deflate messages given the negotiated extensions (RFC 7692 §7.2.3.2 bytes)', async () => {
+    // "Hello" compressed, then "Hello" again sharing the LZ77 window (context takeover).
+    const wire = 'c1 07 f2 48 cd c9 c9 07 00 c1 05 f2 00 11 00 00';
+    const { code, stdout } = await cli(['decode', '-', '--role', 'client', '--extensions', 'permessage-deflate', '--format', 'ndjson'], { stdin: wire });
+    expect(code).toBe(0);
+    const messages = stdout.trim().split('\n').map((line) => JSON.parse(line)).filter((r) => r.type === 'message');
+    expect(messages).toEqual([
+      { type: 'message', kind: 'text', length: 5, text: 'Hello', compressed: true },
+      { type: 'message', kind: 'text', length: 5, text: 'Hello', compressed: true },
+    ]);
+  });
+
+  it('without the extension, the same bytes fail with 1002 RESERVED_BITS', async () => {
+    const { code, stdout } = await cli(['decode', '-', '--role', 'client'], { stdin: 'c1 07 f2 48 cd c9 c9 07 00' });
+    expect(code).toBe(1);
+    expect(stdout).toContain('1002 RESERVED_BITS');
+  });
+
+  it('refuses an extensions value it cannot decode', async () => {
+    expect(await cli(['decode', '-', '--extensions', 'x-unknown'], { stdin: '8100' })).toMatchObject({
+      code: 2, stderr: "wsframe: --extensions 'x-unknown' negotiates no extension wsframe can decode\n",
+    });
+  });
+});
+
 describeNode('wsframe encode', () => {
   it('builds the RFC 6455 §5.7 masked "Hello"', async () => {
     expect((await cli(['encode', '--opcode', 'text', '--payload', 'Hello', '--mask', '37fa213d']))).toEqual({ code: 0, stdout: '818537fa213d7f9f4d5158\n', stderr: '' });

@@ -11,7 +11,7 @@ import { RFC_EXAMPLES } from './examples.ts';
 import { StreamAnalyzer, type StreamRecord } from './analyze.ts';
 import { explainFrames } from './explain.ts';
 import { parseFormat, recordLine } from './records.ts';
-import { analyzeCapture, type PcapRecord } from './pcap.ts';
+import { analyzeCapture, negotiatedExtensions, type PcapRecord } from './pcap.ts';
 import { CaptureError } from './capture.ts';
 import { styleFor } from './style.ts';
 
@@ -53,17 +53,20 @@ Examples:
   echo 88 02 03 e8 | wsframe explain --file -
 `,
   decode: `Usage: wsframe decode [file|-] [--input hex|base64|raw] [--role client|server|auto]
-                      [--format text|json|ndjson] [--max-message <bytes>]
+                      [--format text|json|ndjson] [--max-message <bytes>] [--extensions <value>]
 
 Decodes a byte stream (one direction of a connection) into frames and messages. --role server
 decodes as a server reads (the bytes are a client's: frames must be masked); --role client as a
 client reads (frames must not be masked); auto (the default) accepts both. --input defaults to
 raw bytes for binary files and to hex or base64 (detected) for text. JSON fields use Wireshark's
 names (websocket.fin, websocket.opcode, websocket.payload_length, ...) plus byte offsets.
-Exit code 1 when the stream breaks the protocol.
+--extensions takes the Sec-WebSocket-Extensions value the server answered with, to inflate
+permessage-deflate messages (with --role; auto reads them as a client's). Exit code 1 when the
+stream breaks the protocol.
 
 Examples:
   wsframe decode capture.bin --input raw --role server
+  wsframe decode - --role client --extensions "permessage-deflate; server_no_context_takeover"
   echo 810548656c6c6f | wsframe decode - --format ndjson
   wsframe decode frames.hex --format json
 `,
@@ -280,7 +283,10 @@ function decodeCommand(args: string[], io: CliIO): number {
   if (wantsHelp(args, 'decode', io)) return 0;
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
-    options: { input: { type: 'string' }, role: { type: 'string' }, format: { type: 'string' }, 'max-message': { type: 'string' } },
+    options: {
+      input: { type: 'string' }, role: { type: 'string' }, format: { type: 'string' }, 'max-message': { type: 'string' },
+      extensions: { type: 'string' },
+    },
   });
   if (positionals.length > 1) throw new UsageError('decode takes one file (or - for standard input)');
   const format = usage(() => parseFormat(values.format));
@@ -289,7 +295,12 @@ function decodeCommand(args: string[], io: CliIO): number {
   const raw = path === '-' ? io.readStdin() : io.readFile(path);
   const input = values.input ?? (isText(raw) ? undefined : 'raw');
   const bytes = readInput(undefined, undefined, input, io, raw)!;
-  const analyzer = new StreamAnalyzer({ role: roleOption(values.role), maxMessageLength });
+  const role = roleOption(values.role);
+  const extensions = values.extensions === undefined ? [] : usage(() => negotiatedExtensions(values.extensions!, role === 'client' ? 'server' : 'client'));
+  if (values.extensions !== undefined && extensions.length === 0) {
+    throw new UsageError(`--extensions '${values.extensions}' negotiates no extension wsframe can decode`);
+  }
+  const analyzer = new StreamAnalyzer({ role, maxMessageLength, extensions });
   const records: StreamRecord[] = [...analyzer.push(bytes), ...analyzer.end()];
   writeRecords(records, format, io);
   return records.some((record) => record.type === 'error') ? 1 : 0;
