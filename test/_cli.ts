@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import { main, type CliIO } from '../src/cli/main.ts';
 
 
-export async function cli(args: string[], options: { stdin?: string; tty?: boolean; env?: Record<string, string> } = {}) {
+export async function cli(args: string[], options: { stdin?: string; tty?: boolean; stderrTTY?: boolean; env?: Record<string, string> } = {}) {
   let stdout = '';
   let stderr = '';
   const io: CliIO = {
     stdout: { write: (text: string) => (stdout += text), isTTY: options.tty ?? false },
-    stderr: { write: (text: string) => (stderr += text) },
+    stderr: { write: (text: string) => (stderr += text), isTTY: options.stderrTTY ?? false },
     env: options.env ?? {},
     readStdin: () => new TextEncoder().encode(options.stdin ?? ''),
     readFile: (path: string) => readFileSync(path),

@@ -225,6 +225,20 @@ describe('wsframe pcap command', () => {
     expect(stderr).toMatch(/^wsframe: Cannot read capture: it ends inside .* at byte \d+/);
   });
 
+  it('shows a progress line on a TTY for a capture over 4 MiB, and none otherwise', async () => {
+    const big = encodeMessage(new Uint8Array(5 * 1024 * 1024), { mask: true, maxFrameLength: 1 << 20 });
+    const segments: [('c' | 's'), Uint8Array][] = [['c', enc(REQUEST)], ['s', enc(RESPONSE)]];
+    for (let at = 0; at < big.length; at += 60000) segments.push(['c', big.subarray(at, at + 60000)]);
+    const path = join(folder, 'big.pcap');
+    writeFileSync(path, pcapFile(packets({ client: ['10.0.0.1', 8], server: ['10.0.0.2', 80] }, segments), { linkType: 1 }));
+    const tty = await cli(['pcap', path, '--messages-only', '--format', 'ndjson'], { stderrTTY: true });
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toMatch(/^\r {2}read \d+\.\d of 5\.\d MiB \(\d+%\)/);
+    expect(tty.stderr.endsWith('\r\u001b[K')).toBe(true);
+    expect(tty.stdout).toContain('"kind":"binary","length":5242880');
+    expect((await cli(['pcap', path, '--messages-only'])).stderr).toBe('');
+  });
+
   it('refuses a file that is not a capture and a missing file', async () => {
     const junk = join(folder, 'junk.bin');
     writeFileSync(junk, 'GIF89a this is not a capture');
