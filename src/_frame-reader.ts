@@ -12,7 +12,8 @@
  */
 
 import {
-  LENGTH_16BIT_MARKER, MASKING_KEY_SIZE, MAX_7BIT_LENGTH, MAX_CONTROL_PAYLOAD, MAX_HEADER_SIZE, Opcode,
+  LENGTH_16BIT_MARKER, LENGTH_64BIT_MARKER, MASKING_KEY_SIZE, MAX_16BIT_LENGTH, MAX_7BIT_LENGTH, MAX_CONTROL_PAYLOAD,
+  MAX_HEADER_SIZE, Opcode,
 } from './constants.ts';
 import { checkFrameHeader, resolveDecodeOptions, type DecodeOptions, type ResolvedDecodeOptions } from './check.ts';
 import { ProtocolError } from './errors.ts';
@@ -195,18 +196,24 @@ export abstract class FrameReader<T> implements Iterable<T> {
         continue;
       }
       if (this.#scratchFill === 0 && length - p >= 2) {
-        // Hot path: a 7- or 16-bit length with the whole frame in this chunk, parsed inline
-        // (no header object); anything else goes through decodeHeader below.
+        // Hot path: the whole frame in this chunk, header parsed inline (no header object);
+        // anything else goes through decodeHeader below.
         const b0 = chunk[p];
         const b1 = chunk[p + 1];
         let payloadLength = b1 & LENGTH_BITS;
         let headerLength = 2;
-        if (payloadLength > MAX_7BIT_LENGTH) {
-          // Only a complete, minimal 16-bit length stays here; -1 sends the rest (incomplete,
-          // non-minimal, 64-bit) to the general path, which also rejects what is invalid.
-          const long = payloadLength === LENGTH_16BIT_MARKER && p + 4 <= length ? (chunk[p + 2] << 8) | chunk[p + 3] : -1;
+        if (payloadLength === LENGTH_16BIT_MARKER) {
+          // Only a complete, minimal length stays here; -1 sends the rest (incomplete,
+          // non-minimal, over 2^32) to the general path, which also rejects what is invalid.
+          const long = p + 4 <= length ? (chunk[p + 2] << 8) | chunk[p + 3] : -1;
           payloadLength = long > MAX_7BIT_LENGTH ? long : -1;
           headerLength = 4;
+        } else if (payloadLength === LENGTH_64BIT_MARKER) {
+          const long = p + 10 <= length && (chunk[p + 2] | chunk[p + 3] | chunk[p + 4] | chunk[p + 5]) === 0
+            ? ((chunk[p + 6] << 24) | (chunk[p + 7] << 16) | (chunk[p + 8] << 8) | chunk[p + 9]) >>> 0
+            : -1;
+          payloadLength = long > MAX_16BIT_LENGTH ? long : -1;
+          headerLength = 10;
         }
         if (payloadLength >= 0 && headerLength + payloadLength <= length - p) {
           let keyStart = -1;

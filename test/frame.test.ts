@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeFrame, encodeFrame, type Frame } from '../src/frame.ts';
+import { encodeHeader } from '../src/header.ts';
+import { applyMaskReference } from '../src/mask.ts';
 import { ProtocolError } from '../src/errors.ts';
 import { expectBytes, expectProtocolError, patternBytes } from './_bytes.ts';
 import { RFC6455_EXAMPLES, fromHex, hex, vectorBytes, vectorPayload } from './vectors/rfc6455.ts';
@@ -238,6 +240,51 @@ describe('decodeFrame rejections', () => {
     expect(() => decodeFrame(fromHex('81 00'), { role: 'proxy' as 'server' })).toThrow(TypeError);
     expect(() => decodeFrame(fromHex('81 00'), { maxPayloadLength: -1 })).toThrow(RangeError);
     expect(() => decodeFrame(fromHex('81 00'), { maxPayloadLength: 1.5 })).toThrow(RangeError);
+  });
+});
+
+describe('encodeFrame fast path', () => {
+  /** The plain definition: encodeHeader, then the payload masked by the byte-loop reference. */
+  function encodeFrameReference(opcode: number, payload: Uint8Array, fin: boolean, rsv: number, maskingKey?: Uint8Array): Uint8Array {
+    const header = encodeHeader({
+      opcode, payloadLength: payload.length, fin, rsv1: (rsv & 4) !== 0, rsv2: (rsv & 2) !== 0, rsv3: (rsv & 1) !== 0, maskingKey,
+    });
+    const body = payload.slice();
+    if (maskingKey !== undefined) applyMaskReference(body, maskingKey);
+    const out = new Uint8Array(header.length + body.length);
+    out.set(header);
+    out.set(body, header.length);
+    return out;
+  }
+
+  it('equals encodeHeader plus the reference mask for every length 0..200 and both length-encoding boundaries', () => {
+    const key = new Uint8Array([0x01, 0x80, 0xfe, 0x5a]);
+    const lengths = [...Array.from({ length: 201 }, (_, i) => i), 0xffff, 0x10000];
+    for (const length of lengths) {
+      const payload = patternBytes(length, length + 1);
+      for (const maskingKey of [undefined, key]) {
+        expectBytes(encodeFrame({ opcode: 0x2, payload, maskingKey }), encodeFrameReference(0x2, payload, true, 0, maskingKey));
+      }
+    }
+  });
+
+  it('equals the reference for random opcodes, flags, keys and payloads', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(0x0, 0x1, 0x2, 0x8, 0x9, 0xa), fc.boolean(), fc.integer({ min: 0, max: 7 }),
+        fc.option(fc.uint8Array({ minLength: 4, maxLength: 4 }), { nil: undefined }), fc.uint8Array({ maxLength: 300 }),
+        (opcode, fin, rsv, maskingKey, data) => {
+          const control = opcode >= 0x8;
+          const payload = control ? data.subarray(0, 125) : data;
+          const finBit = control || fin;
+          const frame = encodeFrame({
+            opcode, payload, fin: finBit, rsv1: (rsv & 4) !== 0, rsv2: (rsv & 2) !== 0, rsv3: (rsv & 1) !== 0, maskingKey,
+          });
+          expectBytes(frame, encodeFrameReference(opcode, payload, finBit, rsv, maskingKey));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 
