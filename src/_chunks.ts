@@ -69,7 +69,7 @@ export class ByteChunks {
     }
     let from = 0;
     while (from < length) {
-      const tail = this.#openTail(1);
+      const tail = this.#openTail(1, length - from);
       const fill = this.#tailFill;
       const count = Math.min(length - from, tail.length - fill);
       copyInto(bytes, from, count, tail, fill);
@@ -94,7 +94,7 @@ export class ByteChunks {
       return copy;
     }
     // Contiguous, so the caller can validate the unmasked bytes as one view.
-    const tail = this.#openTail(length);
+    const tail = this.#openTail(length, length);
     const fill = this.#tailFill;
     copyMasked(bytes, tail, fill, maskingKey, maskOffset);
     this.#tailFill = fill + length;
@@ -138,14 +138,19 @@ export class ByteChunks {
     this.#retained += piece.length + PIECE_OVERHEAD;
   }
 
-  /** The open tail with room for at least `room` bytes, sealing a fuller one first. */
-  #openTail(room: number): Uint8Array {
+  /**
+   * The open tail with room for at least `room` bytes, sealing a fuller one first; `arrived`
+   * bytes of the piece being appended are still to be copied.
+   */
+  #openTail(room: number, arrived: number): Uint8Array {
     const tail = this.#tail;
     if (tail !== undefined && tail.length - this.#tailFill >= room) return tail;
     this.#seal();
     // Grows with the run of small pieces (so a long run costs few tails) but never beyond what
-    // has arrived: nothing is allocated from a length the peer merely declared.
-    const capacity = Math.max(room, Math.min(TAIL_MAX, Math.max(TAIL_MIN, this.#tailRun)));
+    // has arrived: nothing is allocated from a length the peer merely declared. Counting the
+    // piece in hand matters: a 64 KiB piece of a larger chunk otherwise went into 256 tails of
+    // 256 bytes (measured: FrameDecoder 7x slower on 64 KiB frames).
+    const capacity = Math.max(room, Math.min(TAIL_MAX, Math.max(TAIL_MIN, this.#tailRun + arrived)));
     const fresh = new Uint8Array(capacity);
     this.#tail = fresh;
     this.#tailFill = 0;
