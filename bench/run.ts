@@ -1,0 +1,86 @@
+/**
+ * `npm run bench`: wsframe side by side with ws, bufferutil, node:crypto, TextDecoder and the
+ * memory-copy limit, in one process, contenders interleaved over rounds; prints a Markdown table
+ * of medians, spreads and ratios (see _harness.ts). Not a test: numbers, no assertions.
+ *
+ *   npm run bench -- [--quick] [--json results.json] [--group mask,decode,encode,accept,text]
+ *                    [--rounds 9] [--sample-ms 40]
+ *
+ * The script bundles this file with esbuild (Node 20 cannot run .ts) into dist-bench/run.mjs,
+ * which Deno (`deno run -A dist-bench/run.mjs`) and Bun (`bun dist-bench/run.mjs`) run as well.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { acceptCases } from './accept.ts';
+import { decodeCases } from './decode.ts';
+import { encodeCases } from './encode.ts';
+import { formatTable, runCase, type Case, type CaseResult } from './_harness.ts';
+import { maskCases } from './mask.ts';
+import { textCases } from './text.ts';
+import { bufferUtilIsNative, bufferUtilVersion, wsVersion } from './_ws.ts';
+
+const GROUPS: Record<string, (quick: boolean) => Case[]> = {
+  mask: maskCases,
+  decode: decodeCases,
+  encode: encodeCases,
+  accept: acceptCases,
+  text: textCases,
+};
+
+function parseArgs(argv: string[]) {
+  const options = { quick: false, json: undefined as string | undefined, groups: Object.keys(GROUPS), rounds: 0, sampleMs: 0 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--quick') options.quick = true;
+    else if (arg === '--json') options.json = argv[++i];
+    else if (arg === '--group' || arg === '--groups') options.groups = argv[++i].split(',');
+    else if (arg === '--rounds') options.rounds = Number(argv[++i]);
+    else if (arg === '--sample-ms') options.sampleMs = Number(argv[++i]);
+    else if (arg === '--help' || arg === '-h') {
+      console.log('Usage: npm run bench -- [--quick] [--json file] [--group mask,decode,encode,accept,text] [--rounds n] [--sample-ms ms]');
+      process.exit(0);
+    } else throw new Error(`Unknown argument ${arg}`);
+  }
+  for (const group of options.groups) if (!(group in GROUPS)) throw new Error(`Unknown group ${group}: one of ${Object.keys(GROUPS).join(', ')}`);
+  options.rounds ||= options.quick ? 5 : 9;
+  options.sampleMs ||= options.quick ? 15 : 40;
+  return options;
+}
+
+function runtime(): string {
+  const deno = (globalThis as { Deno?: { version: { deno: string; v8: string } } }).Deno;
+  if (deno) return `Deno ${deno.version.deno} (V8 ${deno.version.v8})`;
+  const versions = process.versions as Record<string, string | undefined>;
+  if (versions.bun) return `Bun ${versions.bun}`;
+  return `Node ${process.version} (V8 ${versions.v8})`;
+}
+
+const options = parseArgs(process.argv.slice(2));
+const cpu = cpus();
+const environment = {
+  runtime: runtime(),
+  cpu: `${cpu[0]?.model ?? 'unknown'} x ${cpu.length}`,
+  platform: `${process.platform} ${process.arch}`,
+  ws: wsVersion,
+  bufferutil: `${bufferUtilVersion}${bufferUtilIsNative ? ' (native)' : ' (JS fallback!)'}`,
+  rounds: options.rounds,
+  sampleMs: options.sampleMs,
+  date: new Date().toISOString(),
+};
+console.log(`# wsframe bench: ${environment.runtime}, ${environment.cpu}, ${environment.platform}`);
+console.log(`# ws ${environment.ws}, bufferutil ${environment.bufferutil}; ${options.rounds} interleaved rounds of ~${options.sampleMs} ms per contender`);
+console.log('# median = median rate over rounds; spread = ±half the range over rounds; ratios = median of per-round ratios\n');
+
+const results: CaseResult[] = [];
+for (const group of options.groups) {
+  for (const benchCase of GROUPS[group](options.quick)) {
+    const result = runCase(benchCase, { rounds: options.rounds, sampleMs: options.sampleMs });
+    results.push(result);
+    console.log(formatTable([result]).split('\n').slice(2).join('\n'));
+  }
+}
+console.log(`\n${formatTable(results)}`);
+if (options.json !== undefined) {
+  writeFileSync(options.json, `${JSON.stringify({ environment, results }, null, 2)}\n`);
+  console.log(`\nRaw results written to ${options.json}`);
+}
