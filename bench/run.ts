@@ -1,9 +1,9 @@
 /**
- * `npm run bench`: wsframe side by side with ws, bufferutil, node:crypto, TextDecoder and the
- * memory-copy limit, in one process, contenders interleaved over rounds; prints a Markdown table
+ * `npm run bench`: wsframe side by side with ws, bufferutil, node:crypto, node:zlib, TextDecoder
+ * and the memory-copy limit, in one process, contenders interleaved over rounds; prints a Markdown table
  * of medians, spreads and ratios (see _harness.ts). Not a test: numbers, no assertions.
  *
- *   npm run bench -- [--quick] [--json results.json] [--group mask,decode,encode,accept,text]
+ *   npm run bench -- [--quick] [--json results.json] [--group mask,decode,encode,accept,text,deflate]
  *                    [--rounds 9] [--sample-ms 40]
  *
  * The script bundles this file with esbuild (Node 20 cannot run .ts) into dist-bench/run.mjs,
@@ -13,6 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { acceptCases } from './accept.ts';
 import { decodeCases } from './decode.ts';
+import { deflateCases } from './deflate.ts';
 import { encodeCases } from './encode.ts';
 import { formatTable, runCase, type Case, type CaseResult } from './_harness.ts';
 import { maskCases } from './mask.ts';
@@ -25,6 +26,7 @@ const GROUPS: Record<string, (quick: boolean) => Case[]> = {
   encode: encodeCases,
   accept: acceptCases,
   text: textCases,
+  deflate: deflateCases,
 };
 
 function parseArgs(argv: string[]) {
@@ -37,7 +39,7 @@ function parseArgs(argv: string[]) {
     else if (arg === '--rounds') options.rounds = Number(argv[++i]);
     else if (arg === '--sample-ms') options.sampleMs = Number(argv[++i]);
     else if (arg === '--help' || arg === '-h') {
-      console.log('Usage: npm run bench -- [--quick] [--json file] [--group mask,decode,encode,accept,text] [--rounds n] [--sample-ms ms]');
+      console.log('Usage: npm run bench -- [--quick] [--json file] [--group mask,decode,encode,accept,text,deflate] [--rounds n] [--sample-ms ms]');
       process.exit(0);
     } else throw new Error(`Unknown argument ${arg}`);
   }
