@@ -13,6 +13,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MessageDecoder, ProtocolError } from '../src/index.ts';
+import { createRandom as random } from '../fuzz/targets.ts';
 import { PYTHON, runProcess } from './_interop.ts';
 
 const DRIVER = fileURLToPath(new URL('./interop/wsproto_driver.py', import.meta.url));
@@ -48,18 +49,6 @@ type Violation = (typeof VIOLATIONS)[number] | 'none';
  *   RFC 6455 §8.1 says to fail, not when.
  */
 const LEEWAY = ['close 1014', 'length limit', 'UTF-8 timing'] as const;
-
-/** mulberry32: a small seeded generator, so every run sees the same streams. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
