@@ -3,7 +3,7 @@
  * port with a record of how each connection closed, the messages every peer exchanges, digests
  * to compare them across languages, and child processes with a bounded lifetime.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { CloseInfo } from '../examples/connection.ts';
 import { createEchoServer } from '../examples/echo-server.ts';
@@ -70,13 +70,17 @@ export interface ProcessResult {
 
 /**
  * Runs a command to its end, killed (SIGKILL) after `timeoutMs`. With `onLine`, stdout lines are
- * handed over as they arrive (e.g. to learn the port a peer server listens on).
+ * handed over as they arrive (e.g. to learn the port a peer server listens on); `onStart` gets
+ * the child (e.g. to signal it).
  */
 export function runProcess(
-  command: string, args: string[], options: { timeoutMs?: number; input?: string; onLine?: (line: string) => void } = {},
+  command: string,
+  args: string[],
+  options: { timeoutMs?: number; input?: string; onLine?: (line: string) => void; onStart?: (child: ChildProcess) => void } = {},
 ): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    options.onStart?.(child);
     let stdout = '';
     let stderr = '';
     let pending = '';
