@@ -42,3 +42,14 @@ export function patternBytes(length: number, seed = 1): Uint8Array {
   }
   return out;
 }
+
+/** The bytes of `parts` one after another, in a new array. */
+export function concat(...parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

@@ -4,6 +4,7 @@
  * orders, several interfaces, EPB/SPB). Only what the tests need; checksums are left zero because
  * the decoder does not verify them.
  */
+import { concat } from './_bytes.ts';
 
 /** Header byte 13 of TCP. */
 export const FIN = 0x01;
@@ -33,16 +34,7 @@ export function bytesOf(payload: Uint8Array | string | undefined): Uint8Array {
   return typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
 }
 
-/** Concatenates byte arrays. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+export { concat };
 
 function u16(value: number): Uint8Array {
   return new Uint8Array([value >> 8, value & 0xff]);

@@ -4,6 +4,7 @@
  */
 import { expect } from 'vitest';
 import { HandshakeError } from '../src/errors.ts';
+import { concat as concatBytes } from './_bytes.ts';
 
 /** A head from its lines: each ends with CRLF, then the empty line. */
 export function head(...lines: string[]): string {
@@ -81,13 +82,4 @@ export function textOf(bytes: Uint8Array): string {
   return text;
 }
 
-/** The bytes of `parts` one after another, in a new array. */
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+export { concatBytes };

@@ -1,6 +1,7 @@
 /** Helpers for the stream decoder tests: chopping input, feeding it, summarising results. */
 
 import { ProtocolError } from '../src/index.ts';
+import { concat } from './_bytes.ts';
 
 export { fromHex, hex } from './vectors/rfc6455.ts';
 
@@ -58,16 +59,7 @@ export function errorSummary(error: ProtocolError | undefined): { code: string; 
   return error === undefined ? undefined : { code: error.code, closeCode: error.closeCode, offset: error.offset };
 }
 
-/** Concatenates arrays. */
-export function concat(...parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
+export { concat };
 
 /** A fixed masking-key source for deterministic encodings: 4 bytes from a counter. */
 export function countingRandom(seed = 0x37): (bytes: Uint8Array) => Uint8Array {
