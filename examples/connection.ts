@@ -17,6 +17,7 @@ import {
   encodeMessage,
   encodePing,
   encodePong,
+  type MessageEncodeExtension,
   type MessageEvent,
   type MessageExtension,
 } from 'wsframe';
@@ -46,11 +47,12 @@ export interface ConnectionOptions {
   /** Bytes that arrived after the handshake head, in the same TCP segment: frames already. */
   head?: Uint8Array;
   /**
-   * Negotiated per-message extensions (e.g. permessage-deflate), in negotiation order. The
-   * decoder applies them to received messages; {@link WebSocketConnection.send} is the one place
-   * that would apply them to sent ones.
+   * Negotiated per-message extensions (the examples negotiate only `PerMessageDeflate`), in
+   * negotiation order. The decoder applies them to received messages and
+   * {@link WebSocketConnection.send} to sent ones. An extension keeps state for this connection
+   * only (permessage-deflate's compression windows), so it is never shared between connections.
    */
-  extensions?: readonly MessageExtension[];
+  extensions?: readonly (MessageExtension & MessageEncodeExtension)[];
   /** Default {@link MAX_MESSAGE_LENGTH}. */
   maxMessageLength?: number;
   /** Default {@link CLOSE_TIMEOUT_MS}. */
@@ -117,22 +119,36 @@ export class WebSocketConnection {
     if (options.head !== undefined && options.head.length > 0) this.#receive(options.head);
   }
 
+  /** The negotiated extensions this connection applies both ways; `[]` when none. */
+  get extensions(): readonly (MessageExtension & MessageEncodeExtension)[] {
+    return this.#options.extensions ?? [];
+  }
+
   /** True once a close frame was sent: no more messages may be sent. */
   get closing(): boolean {
     return this.#closeSent;
   }
 
   /**
-   * Sends a text (string) or binary (Uint8Array) message. A client masks every frame
-   * (RFC 6455 §5.3). `maxFrameLength` fragments it (RFC 6455 §5.4). Ignored after the close.
+   * Sends a text (string) or binary (Uint8Array) message, compressed when permessage-deflate
+   * was negotiated. A client masks every frame (RFC 6455 §5.3). `maxFrameLength` fragments it
+   * (RFC 6455 §5.4). Ignored after the close.
    */
   send(data: string | Uint8Array, options: { maxFrameLength?: number } = {}): void {
     if (this.#closeSent) return;
-    // Extensions (permessage-deflate) would transform the payload and set RSV1 here.
-    this.#write(encodeMessage(data, { mask: this.#role === 'client', maxFrameLength: options.maxFrameLength }));
+    // RFC 7692 §6.1: the whole message is compressed first, then the compressed bytes are split
+    // into frames; RSV1 marks only the first frame. Messages are compressed in the order they
+    // are sent, which is the order the peer inflates them in: with context takeover each one
+    // may refer back to earlier ones (up to the window, 32 KiB by default).
+    this.#write(encodeMessage(data, {
+      mask: this.#role === 'client', maxFrameLength: options.maxFrameLength, extensions: this.#options.extensions,
+    }));
   }
 
-  /** Sends a ping (payload at most 125 bytes); the peer answers with a pong carrying it. */
+  /**
+   * Sends a ping (payload at most 125 bytes); the peer answers with a pong carrying it. Control
+   * frames are never compressed (RFC 7692 §6.1), so no extension applies here.
+   */
   ping(payload: string | Uint8Array = new Uint8Array(0)): void {
     if (!this.#closeSent) this.#write(encodePing(payload, { mask: this.#role === 'client' }));
   }

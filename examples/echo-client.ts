@@ -7,6 +7,9 @@
  * npm run echo-client -- --autobahn ws://127.0.0.1:9001 --agent wsframe   # Autobahn fuzzingserver
  * ```
  *
+ * It offers permessage-deflate (RFC 7692) and compresses its messages when the server accepts;
+ * `--no-deflate` leaves the offer out.
+ *
  * @module
  */
 import { createHash } from 'node:crypto';
@@ -17,10 +20,12 @@ import { parseArgs } from 'node:util';
 import {
   CloseCode,
   HttpHeadReader,
+  PerMessageDeflate,
   createClientHandshake,
+  formatExtensions,
   parseWebSocketUrl,
   validateServerHandshake,
-  type MessageExtension,
+  type PerMessageDeflateOptions,
 } from 'wsframe';
 import { WebSocketConnection, type CloseInfo, type ConnectionOptions } from './connection.ts';
 
@@ -28,13 +33,15 @@ import { WebSocketConnection, type CloseInfo, type ConnectionOptions } from './c
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** Options of {@link connect}: the connection's callbacks, and what to offer in the handshake. */
-export interface ClientOptions extends Omit<ConnectionOptions, 'role' | 'head'> {
+export interface ClientOptions extends Omit<ConnectionOptions, 'role' | 'head' | 'extensions'> {
   /** Subprotocols to offer. */
   protocols?: string[];
-  /** Extensions to offer, as a `Sec-WebSocket-Extensions` value; see `extensions` for the codec. */
-  offerExtensions?: string;
-  /** Extensions the decoder applies once negotiated. */
-  extensions?: readonly MessageExtension[];
+  /**
+   * permessage-deflate: what to offer and how to compress (`PerMessageDeflate.offer` options;
+   * e.g. `{ threshold: 0 }` compresses every message, `{ clientNoContextTakeover: true }`), or
+   * `false` not to offer it. Default `{}`: offered, messages under 1024 bytes sent uncompressed.
+   */
+  deflate?: PerMessageDeflateOptions | false;
 }
 
 /**
@@ -46,7 +53,9 @@ export interface ClientOptions extends Omit<ConnectionOptions, 'role' | 'head'> 
 export function connect(url: string, options: ClientOptions = {}): Promise<WebSocketConnection> {
   const target = parseWebSocketUrl(url);
   if (target.secure) return Promise.reject(new Error('This example client speaks ws: only, not wss:'));
-  const { request, key } = createClientHandshake({ url, protocols: options.protocols, extensions: options.offerExtensions });
+  const { deflate = {} } = options;
+  const offer = deflate === false ? undefined : formatExtensions([PerMessageDeflate.offer(deflate)]);
+  const { request, key } = createClientHandshake({ url, protocols: options.protocols, extensions: offer });
   return new Promise((resolve, reject) => {
     const socket = netConnect({ host: target.host, port: target.port });
     socket.setNoDelay(true);
@@ -62,11 +71,16 @@ export function connect(url: string, options: ClientOptions = {}): Promise<WebSo
     const reader = new HttpHeadReader();
     const onData = (chunk: Buffer): void => {
       let result;
+      let extension;
       try {
         result = reader.push(chunk);
         if (result === undefined) return;
         // Throws HandshakeError unless the answer is a valid 101 for our key (RFC 6455 §4.1).
-        validateServerHandshake(result.head, { key, protocols: options.protocols, extensions: options.offerExtensions });
+        const answer = validateServerHandshake(result.head, { key, protocols: options.protocols, extensions: offer });
+        // RFC 7692 §7.1: the server may decline (no extension) or accept with parameters that
+        // bind both sides (window sizes, no context takeover); a response breaking the RFC
+        // throws HandshakeError and the connection fails.
+        extension = deflate === false ? undefined : PerMessageDeflate.fromResponse(answer.extensions, deflate);
       } catch (error) {
         fail(error as Error);
         return;
@@ -76,7 +90,9 @@ export function connect(url: string, options: ClientOptions = {}): Promise<WebSo
       socket.removeAllListeners('error');
       socket.removeAllListeners('close');
       // The server may send frames in the same segment as its answer: `rest` holds them.
-      resolve(new WebSocketConnection(socket, { ...options, role: 'client', head: result.rest }));
+      resolve(new WebSocketConnection(socket, {
+        ...options, role: 'client', head: result.rest, extensions: extension === undefined ? [] : [extension],
+      }));
     };
     socket.on('data', onData);
   });
@@ -140,6 +156,26 @@ export function patternText(length: number): string {
   return 'aé€😀'.repeat(Math.floor(length / 10)) + 'a'.repeat(length % 10);
 }
 
+/**
+ * `length` pseudo-random bytes from `seed` (the LCG x = (1103515245 x + 12345) mod 2^31, byte =
+ * bits 16..23): incompressible, and easy to make the same in the Python and browser peers.
+ */
+export function randomBytes(length: number, seed: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  let state = seed;
+  for (let i = 0; i < length; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) & 0x7fffffff;
+    bytes[i] = state >>> 16;
+  }
+  return bytes;
+}
+
+/** `count` characters picked by {@link randomBytes} from 32 of 1 to 4 UTF-8 bytes. */
+export function randomText(count: number, seed: number): string {
+  const alphabet = Array.from('abcdefghijklmnopqrstuv éßκόσμε€😀');
+  return Array.from(randomBytes(count, seed), (byte) => alphabet[byte % alphabet.length]).join('');
+}
+
 /** One message of the built-in exchange; `maxFrameLength` set: sent fragmented. */
 export interface ExchangeMessage {
   name: string;
@@ -147,18 +183,38 @@ export interface ExchangeMessage {
   maxFrameLength?: number;
 }
 
+/** The unit of the exchange's repeated-message pair: two messages in a row with exactly this. */
+export const REPEATED_LENGTH = 2000;
+
 /**
  * The messages of the built-in exchange, in order: binary and text at every boundary size, then
  * a text fragmented mid-character (7-byte frames split 2-, 3- and 4-byte characters) and a
- * binary message in 65536-byte fragments.
+ * binary message in 65536-byte fragments. Then messages that matter once compressed
+ * (RFC 7692): a random block repeated 40000 bytes later, beyond the largest window (32 KiB), and
+ * a random text repeated inside it; the same random {@link REPEATED_LENGTH} bytes twice (with
+ * context takeover the second copy compresses to a few bytes, without it to the full length);
+ * five JSON texts in a row that share most of their words.
  */
 export function exchangeMessages(): ExchangeMessage[] {
+  const block = randomBytes(40_000, 1);
+  const repeated = randomBytes(REPEATED_LENGTH, 3);
   return [
     ...EXCHANGE_SIZES.map((size) => ({ name: `binary ${size} bytes`, data: patternBytes(size) })),
     ...EXCHANGE_SIZES.map((size) => ({ name: `text ${size} bytes of UTF-8`, data: patternText(size) })),
     { name: 'text 1000 bytes in 7-byte fragments', data: patternText(1000), maxFrameLength: 7 },
     { name: 'binary 200000 bytes in 65536-byte fragments', data: patternBytes(200_000), maxFrameLength: 65536 },
+    { name: 'binary 80000 bytes: 40000 random bytes twice', data: new Uint8Array([...block, ...block]) },
+    { name: 'text: 8000 random characters three times', data: randomText(8000, 2).repeat(3) },
+    { name: `binary ${REPEATED_LENGTH} random bytes`, data: repeated },
+    { name: `binary ${REPEATED_LENGTH} random bytes again`, data: repeated },
+    ...[1, 2, 3, 4, 5].map((seq) => ({ name: `text JSON ${seq} of 5`, data: jsonText(seq) })),
   ];
+}
+
+/** A small JSON text; consecutive ones differ in a few characters only. */
+function jsonText(seq: number): string {
+  const items = Array.from({ length: 8 }, (_, i) => ({ id: seq * 100 + i, name: `item ${i} κόσμε`, price: (i * 1.25).toFixed(2) }));
+  return JSON.stringify({ seq, greeting: 'Hello, κόσμε 😀', items });
 }
 
 /** The ping payload of the exchange and the close it ends with. */
@@ -170,6 +226,18 @@ export interface ExchangeReport {
   ok: boolean;
   steps: Array<{ ok: boolean; step: string }>;
   close: CloseInfo | undefined;
+  /** The permessage-deflate parameters agreed on, or undefined when it was not negotiated. */
+  deflate: PerMessageDeflate['params'] | undefined;
+}
+
+/** Options of {@link runExchange}. */
+export interface ExchangeOptions {
+  /** How long to wait for each answer; default 10 s. */
+  timeoutMs?: number;
+  /** See {@link ClientOptions.deflate}. */
+  deflate?: PerMessageDeflateOptions | false;
+  /** Messages to send instead of {@link exchangeMessages}. */
+  messages?: ExchangeMessage[];
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -185,26 +253,28 @@ function sha256(data: string | Uint8Array): string {
  * checks that exactly it comes back, pings and checks the pong, then closes with
  * {@link EXCHANGE_CLOSE} and checks that the answer echoes the code and that the close is clean.
  */
-export async function runExchange(url: string, timeoutMs = 10_000): Promise<ExchangeReport> {
+export async function runExchange(url: string, options: ExchangeOptions = {}): Promise<ExchangeReport> {
+  const { timeoutMs = 10_000, messages = exchangeMessages() } = options;
   const inbox = new Inbox();
-  const connection = await connect(url, inbox.callbacks);
+  const connection = await connect(url, { ...inbox.callbacks, deflate: options.deflate });
+  const deflate = connection.extensions.find((extension) => extension instanceof PerMessageDeflate)?.params;
   const steps: ExchangeReport['steps'] = [];
   const check = (ok: boolean, step: string): boolean => (steps.push({ ok, step }), ok);
   let close: CloseInfo | undefined;
   try {
-    for (const message of exchangeMessages()) {
+    for (const message of messages) {
       connection.send(message.data, { maxFrameLength: message.maxFrameLength });
       const item = await inbox.next(timeoutMs);
       const echoed = typeof message.data === 'string'
         ? item.type === 'text' && item.data === message.data
         : item.type === 'binary' && sameBytes(item.data, message.data);
       const got = item.type === 'text' || item.type === 'binary' ? `${item.type} sha256 ${sha256(item.data)}` : item.type;
-      if (!check(echoed, `${message.name}: sent sha256 ${sha256(message.data)}, got ${got}`)) return { ok: false, steps, close };
+      if (!check(echoed, `${message.name}: sent sha256 ${sha256(message.data)}, got ${got}`)) return { ok: false, steps, close, deflate };
     }
     connection.ping(EXCHANGE_PING);
     const pong = await inbox.next(timeoutMs);
     if (!check(pong.type === 'pong' && new TextDecoder().decode(pong.data) === EXCHANGE_PING, `ping ${JSON.stringify(EXCHANGE_PING)}: got ${pong.type}`)) {
-      return { ok: false, steps, close };
+      return { ok: false, steps, close, deflate };
     }
     connection.close(EXCHANGE_CLOSE.code, EXCHANGE_CLOSE.reason);
     const end = await inbox.next(timeoutMs);
@@ -219,7 +289,7 @@ export async function runExchange(url: string, timeoutMs = 10_000): Promise<Exch
       close = await connection.closed;
     }
   }
-  return { ok: steps.every((step) => step.ok), steps, close };
+  return { ok: steps.every((step) => step.ok), steps, close, deflate };
 }
 
 /**
@@ -227,10 +297,12 @@ export async function runExchange(url: string, timeoutMs = 10_000): Promise<Exch
  * case at `/runCase?case=N&agent=…` by echoing every message until the server closes, then ask
  * for the reports at `/updateReports?agent=…`.
  */
-export async function runAutobahn(base: string, agent: string, log: (line: string) => void = () => {}): Promise<number> {
+export async function runAutobahn(
+  base: string, agent: string, log: (line: string) => void = () => {}, deflate?: PerMessageDeflateOptions | false,
+): Promise<number> {
   const root = base.replace(/\/+$/, '');
   const inbox = new Inbox();
-  const counter = await connect(`${root}/getCaseCount`, inbox.callbacks);
+  const counter = await connect(`${root}/getCaseCount`, { ...inbox.callbacks, deflate });
   const first = await inbox.next(HANDSHAKE_TIMEOUT_MS);
   const count = first.type === 'text' ? Number(first.data) : Number.NaN;
   await counter.closed;
@@ -238,14 +310,14 @@ export async function runAutobahn(base: string, agent: string, log: (line: strin
   const query = `agent=${encodeURIComponent(agent)}`;
   for (let n = 1; n <= count; n++) {
     try {
-      const connection = await connect(`${root}/runCase?case=${n}&${query}`, { onMessage: (data, self) => self.send(data) });
+      const connection = await connect(`${root}/runCase?case=${n}&${query}`, { deflate, onMessage: (data, self) => self.send(data) });
       const info = await connection.closed;
       log(`case ${n}/${count}: ${info.clean ? 'clean close' : 'closed'} ${info.received?.code ?? ''}`);
     } catch (error) {
       log(`case ${n}/${count}: ${(error as Error).message}`);
     }
   }
-  const reports = await connect(`${root}/updateReports?${query}`);
+  const reports = await connect(`${root}/updateReports?${query}`, { deflate });
   await reports.closed;
   return count;
 }
@@ -271,18 +343,19 @@ function describe(item: InboxItem): string {
  * of input it waits (at most `timeoutMs`) for as many messages as it sent, then closes: data
  * arriving after our close frame would be dropped.
  */
-async function sendLines(url: string, timeoutMs = 10_000): Promise<boolean> {
+async function sendLines(url: string, deflate: PerMessageDeflateOptions | false, timeoutMs = 10_000): Promise<boolean> {
   let unanswered = 0;
   let answered = (): void => {};
   const print = (item: InboxItem): void => console.log(describe(item));
   const connection = await connect(url, {
+    deflate,
     onMessage: (data) => {
       print(typeof data === 'string' ? { type: 'text', data } : { type: 'binary', data });
       if (--unanswered <= 0) answered();
     },
     onPong: (data) => print({ type: 'pong', data }),
   });
-  console.log(`connected to ${url}`);
+  console.log(`connected to ${url}${connection.extensions.length > 0 ? ' (permessage-deflate)' : ''}`);
   // Created once connected: readline drops lines that arrive before iteration starts.
   const lines = createInterface({ input: process.stdin });
   void connection.closed.then(() => lines.close());
@@ -310,18 +383,21 @@ async function main(): Promise<void> {
       exchange: { type: 'boolean', default: false },
       autobahn: { type: 'string' },
       agent: { type: 'string', default: 'wsframe' },
+      'no-deflate': { type: 'boolean', default: false },
     },
   });
+  const deflate = values['no-deflate'] ? false : {};
   if (values.autobahn !== undefined) {
-    await runAutobahn(values.autobahn, values.agent, console.log);
+    await runAutobahn(values.autobahn, values.agent, console.log, deflate);
   } else if (values.url !== undefined && values.exchange) {
-    const report = await runExchange(values.url);
+    const report = await runExchange(values.url, { deflate });
+    console.log(report.deflate === undefined ? 'uncompressed' : `permessage-deflate ${JSON.stringify(report.deflate)}`);
     for (const { ok, step } of report.steps) console.log(`${ok ? 'ok  ' : 'FAIL'} ${step}`);
     process.exitCode = report.ok ? 0 : 1;
   } else if (values.url !== undefined) {
-    process.exitCode = (await sendLines(values.url)) ? 0 : 1;
+    process.exitCode = (await sendLines(values.url, deflate)) ? 0 : 1;
   } else {
-    console.error('usage: echo-client --url ws://host:port/path [--exchange] | --autobahn ws://host:port [--agent name]');
+    console.error('usage: echo-client [--no-deflate] --url ws://host:port/path [--exchange] | --autobahn ws://host:port [--agent name]');
     process.exitCode = 2;
   }
 }

@@ -3,9 +3,11 @@
  * binary message comes back exactly, every ping gets a pong with the same payload, in order;
  * a close is answered with a close; a protocol violation closes the connection with the error's
  * close code (1002, 1007, 1009, …). Messages up to 16 MiB; any number of connections.
+ * permessage-deflate (RFC 7692) is accepted when a client offers it, so echoes go back
+ * compressed; `--no-deflate` turns it off.
  *
  * ```sh
- * npm run echo-server -- --port 9001 [--host 127.0.0.1]
+ * npm run echo-server -- --port 9001 [--host 127.0.0.1] [--no-deflate]
  * ```
  *
  * @module
@@ -17,9 +19,12 @@ import {
   CloseCode,
   HandshakeError,
   HttpHeadReader,
+  PerMessageDeflate,
   createHandshakeRejection,
   createServerHandshake,
+  formatExtensions,
   parseClientHandshake,
+  type PerMessageDeflateOptions,
 } from 'wsframe';
 import { MAX_MESSAGE_LENGTH, WebSocketConnection, type CloseInfo } from './connection.ts';
 
@@ -30,6 +35,12 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 export interface EchoServerOptions {
   /** Default {@link MAX_MESSAGE_LENGTH} (16 MiB). */
   maxMessageLength?: number;
+  /**
+   * permessage-deflate: how to answer a client's offer (`PerMessageDeflate.accept` options;
+   * e.g. `{ threshold: 0 }` compresses every message, `{ serverNoContextTakeover: true }`), or
+   * `false` to decline it. Default `{}`: accepted, messages under 1024 bytes sent uncompressed.
+   */
+  deflate?: PerMessageDeflateOptions | false;
   /** Called when a WebSocket connection ends, with the peer's address (`host:port`). */
   onClose?: (info: CloseInfo, peer: string) => void;
 }
@@ -114,13 +125,18 @@ function acceptSocket(
     socket.off('data', onData);
     clearTimeout(timer);
     handshaking.delete(socket);
-    // No subprotocol and no extension is agreed on: permessage-deflate would be negotiated here
-    // from `request.extensions`, answered in `extensions`, and passed to the connection.
-    socket.write(createServerHandshake(request));
+    // RFC 7692 §7.1: take the first permessage-deflate offer we can honour (offers come in the
+    // client's order of preference) and say so in the response; none acceptable: answer without
+    // it, and the connection is uncompressed. No subprotocol is agreed on.
+    const deflate = options.deflate === false ? undefined : PerMessageDeflate.accept(request.extensions, options.deflate);
+    socket.write(createServerHandshake(request, { extensions: deflate && formatExtensions([deflate.response]) }));
     // The client may send frames right after its request: `rest` holds any that came with it.
     const connection = new WebSocketConnection(socket, {
       role: 'server',
       head: rest,
+      // A fresh extension per connection: with context takeover it carries this connection's
+      // compression windows from message to message.
+      extensions: deflate === undefined ? [] : [deflate.extension],
       maxMessageLength: options.maxMessageLength ?? MAX_MESSAGE_LENGTH,
       onMessage: (data, self) => self.send(data),
       onClose: (info) => {
@@ -139,18 +155,20 @@ function describeClose(info: CloseInfo): string {
   return `${info.clean ? 'clean' : 'not clean'}: received ${received}, sent ${info.sent === null ? 'no close' : `close ${info.sent ?? '(no code)'}`}${error}`;
 }
 
-/** The command line: `--port` (default 9001), `--host` (default 127.0.0.1), `--quiet`. */
+/** The command line: `--port` (default 9001), `--host` (default 127.0.0.1), `--no-deflate`, `--quiet`. */
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: '9001' },
       host: { type: 'string', default: '127.0.0.1' },
+      'no-deflate': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
     },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--port ${values.port} is not a port number`);
   const echo = createEchoServer({
+    deflate: values['no-deflate'] ? false : {},
     onClose: values.quiet ? undefined : (info, peer) => console.log(`${peer} ${describeClose(info)}`),
   });
   const address = await echo.listen(port, values.host);

@@ -5,9 +5,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import type { CloseInfo } from '../examples/connection.ts';
-import { createEchoServer } from '../examples/echo-server.ts';
-import { exchangeMessages } from '../examples/echo-client.ts';
+import { createEchoServer, type EchoServerOptions } from '../examples/echo-server.ts';
+import { exchangeMessages, type ExchangeMessage } from '../examples/echo-client.ts';
 
 /** `/usr/bin/python3`: Debian's Python, which has python3-websockets and python3-wsproto. */
 export const PYTHON = '/usr/bin/python3';
@@ -22,10 +25,12 @@ export interface RunningEchoServer {
   stop(): Promise<void>;
 }
 
-export async function startEchoServer(): Promise<RunningEchoServer> {
+/** `deflate`: see {@link EchoServerOptions.deflate} (default: permessage-deflate accepted). */
+export async function startEchoServer(options: Pick<EchoServerOptions, 'deflate'> = {}): Promise<RunningEchoServer> {
   const closes: CloseInfo[] = [];
   const waiters: Array<() => void> = [];
   const echo = createEchoServer({
+    ...options,
     onClose: (info) => {
       closes.push(info);
       for (const wake of waiters.splice(0)) wake();
@@ -56,8 +61,8 @@ export function digest(data: string | Uint8Array): string {
 }
 
 /** What a peer should receive: `kind length digest` of each exchange message, in order. */
-export function expectedDigests(): string[] {
-  return exchangeMessages().map(({ data }) =>
+export function expectedDigests(messages: ExchangeMessage[] = exchangeMessages()): string[] {
+  return messages.map(({ data }) =>
     `${typeof data === 'string' ? 'text' : 'binary'} ${typeof data === 'string' ? Buffer.byteLength(data) : data.length} ${digest(data)}`);
 }
 
@@ -129,4 +134,38 @@ export interface PeerServerReport {
 /** A clean close as the example echo server records it, after a peer sent `code` and `reason`. */
 export function cleanClose(code: number, reason: string): Partial<CloseInfo> {
   return { received: { code, reason }, sent: code, clean: true, error: undefined };
+}
+
+/**
+ * Debian's Chromium (or `CHROMIUM_PATH`) headless, driven by playwright-core, with a page loaded
+ * from a throwaway http://127.0.0.1 server: a secure context (crypto.subtle), which about:blank
+ * is not. `close` shuts the browser and the server.
+ */
+export async function openChromiumPage(): Promise<{ page: Page; close: () => Promise<void> }> {
+  const http = createServer((_, response) => response.end('<!doctype html><title>wsframe interop</title>'));
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  let browser: Browser | undefined;
+  const close = async (): Promise<void> => {
+    await browser?.close();
+    http.closeAllConnections();
+    await new Promise((resolve) => http.close(resolve));
+  };
+  try {
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      timeout: 30_000,
+      // playwright-core itself adds a fresh temporary --user-data-dir (and refuses one given here).
+      args: [
+        '--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ],
+    });
+    const page = await browser.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`);
+    return { page, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
