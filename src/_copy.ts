@@ -1,10 +1,17 @@
 /**
- * Small-copy helpers for the stream hot paths, where a JS loop beats the native calls' fixed
- * cost. Layer 2 (byte primitives), internal.
+ * Copy helpers for the stream hot paths, where a JS loop beats the native calls' fixed cost on
+ * short runs. Layer 2 (byte primitives), internal.
  *
  * @internal
  * @module
  */
+
+import { applyMask } from './mask.ts';
+
+// Below this a fused JS copy-XOR loop beats set() + applyMask (measured on Node 20: ~2x at 16 B).
+export const FUSED_UNMASK_MAX = 64;
+// Below this a byte loop beats TypedArray.prototype.set (measured on Node 20: ~3x at 1-8 B).
+const SET_THRESHOLD = 16;
 
 /**
  * Writes `source[from..from+length)` XOR the key bytes `k0..k3` (k0 applying at `from`) into
@@ -24,4 +31,29 @@ export function copyXorSmall(
   if (i < length) target[at + i] = source[from + i] ^ k0;
   if (i + 1 < length) target[at + i + 1] = source[from + i + 1] ^ k1;
   if (i + 2 < length) target[at + i + 2] = source[from + i + 2] ^ k2;
+}
+
+/**
+ * Writes `source[from..end)` into `target` at `at`, XORed with `maskingKey` when given
+ * (`maskOffset`: the position of `source[from]` in the payload). `source` is untouched.
+ */
+export function copyUnmasked(
+  source: Uint8Array, from: number, end: number, target: Uint8Array, at: number,
+  maskingKey: Uint8Array | undefined, maskOffset: number,
+): void {
+  const length = end - from;
+  if (maskingKey === undefined) {
+    if (length < SET_THRESHOLD) for (let i = 0; i < length; i++) target[at + i] = source[from + i];
+    else target.set(source.subarray(from, end), at);
+  } else if (length < FUSED_UNMASK_MAX) {
+    const phase = maskOffset & 3;
+    copyXorSmall(
+      source, from, length, target, at,
+      maskingKey[phase], maskingKey[(phase + 1) & 3], maskingKey[(phase + 2) & 3], maskingKey[(phase + 3) & 3],
+    );
+  } else {
+    // A native copy then the word-wise XOR in place, while the copy is still in cache.
+    target.set(source.subarray(from, end), at);
+    applyMask(target.subarray(at, at + length), maskingKey, maskOffset);
+  }
 }

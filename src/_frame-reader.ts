@@ -19,7 +19,7 @@ import { checkFrameHeader, resolveDecodeOptions, type DecodeOptions, type Resolv
 import { ProtocolError } from './errors.ts';
 import { decodeHeader, type FrameHeader } from './header.ts';
 import { applyMask } from './mask.ts';
-import { copyXorSmall } from './_copy.ts';
+import { copyXorSmall, FUSED_UNMASK_MAX } from './_copy.ts';
 import { copyBytes } from './_bytes.ts';
 
 /** First header byte: FIN bit. */
@@ -31,8 +31,6 @@ export const OPCODE_BITS = 0x0f;
 const MASK_BIT = 0x80;
 const LENGTH_BITS = 0x7f;
 const NOT_IN_PAYLOAD = -1;
-// Below this a fused JS copy-XOR loop beats slice() + applyMask (measured on Node 20: ~2x at 16 B).
-const FUSED_UNMASK_MAX = 64;
 
 /** The error thrown again at another base offset (the same code and message). */
 export function rebaseError(error: unknown, delta: number): unknown {

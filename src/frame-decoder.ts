@@ -7,8 +7,8 @@
  * @module
  */
 
-import { ByteChunks } from './_chunks.ts';
 import { FIN_BIT, FrameReader, OPCODE_BITS, unmaskPayload } from './_frame-reader.ts';
+import { GrowingBuffer } from './_growing-buffer.ts';
 import type { DecodeOptions } from './check.ts';
 import { MASKING_KEY_SIZE } from './constants.ts';
 import type { Frame } from './frame.ts';
@@ -79,7 +79,9 @@ export interface DecodedFrame extends Frame {
  */
 export class FrameDecoder extends FrameReader<DecodedFrame> {
   readonly #unmaskInPlace: boolean;
-  readonly #pieces = new ByteChunks();
+  readonly #pieces = new GrowingBuffer();
+  /** The payload when it lies unmasked inside one chunk: a view, handed out as it is. */
+  #whole: Uint8Array | undefined = undefined;
   #header: FrameHeader | undefined = undefined;
   #headerOffset = 0;
 
@@ -108,11 +110,18 @@ export class FrameDecoder extends FrameReader<DecodedFrame> {
   }
 
   protected override onPayload(
-    bytes: Uint8Array, start: number, end: number, maskingKey: Uint8Array | undefined, payloadOffset: number,
+    bytes: Uint8Array, start: number, end: number, maskingKey: Uint8Array | undefined, payloadOffset: number, last: boolean,
   ): void {
-    const piece = bytes.subarray(start, end);
-    if (maskingKey !== undefined && this.#unmaskInPlace) applyMask(piece, maskingKey, payloadOffset);
-    this.#pieces.append(piece);
+    if (maskingKey !== undefined && this.#unmaskInPlace) {
+      applyMask(bytes.subarray(start, end), maskingKey, payloadOffset);
+      maskingKey = undefined;
+    }
+    if (maskingKey === undefined && payloadOffset === 0 && last) {
+      this.#whole = bytes.subarray(start, end);
+      return;
+    }
+    // One copy, unmasked while copying, into an array of the payload's exact length.
+    this.#pieces.defer(bytes, start, end, maskingKey, payloadOffset, this.#header!.payloadLength);
   }
 
   protected override onEnd(): void {
@@ -120,10 +129,11 @@ export class FrameDecoder extends FrameReader<DecodedFrame> {
     const { maskingKey } = header;
     this.queue.push({
       fin: header.fin, rsv1: header.rsv1, rsv2: header.rsv2, rsv3: header.rsv3, opcode: header.opcode, maskingKey,
-      payload: this.#pieces.take(this.#unmaskInPlace ? undefined : maskingKey),
+      payload: this.#whole ?? this.#pieces.take(),
       offset: this.#headerOffset,
     });
     this.#header = undefined;
+    this.#whole = undefined;
   }
 }
 

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { ByteChunks } from './_chunks.ts';
 import { FIN_BIT, FrameReader, OPCODE_BITS, RSV_BITS, rebaseError, unmaskPayload } from './_frame-reader.ts';
+import { BUFFER_OVERHEAD, GrowingBuffer } from './_growing-buffer.ts';
 import { decodeUtf8 } from './_host.ts';
 import { opcodeName, type DecodeOptions } from './check.ts';
 import { decodeClosePayload } from './close.ts';
@@ -20,9 +20,9 @@ import { Utf8Validator } from './utf8.ts';
 /** Default `maxMessageLength` of {@link MessageDecoder}: 64 MiB, the same as `maxPayloadLength`. */
 export const DEFAULT_MAX_MESSAGE_LENGTH = 64 * 1024 * 1024;
 
-// Default maxBufferedBytes = maxMessageLength + 1/4 of it + this: what any message within
-// maxMessageLength can retain with its bookkeeping (see _chunks.ts: views cost at most 1/8
-// extra, a trimmed tail at most 1/7, the open tail at most 64 KiB unused).
+// Default maxBufferedBytes = maxMessageLength + 1/4 of it + this: more than any message within
+// maxMessageLength retains (see _growing-buffer.ts: the capacity never exceeds the bound, which
+// is the message's length once its final frame has begun, nor maxBufferedBytes).
 const DEFAULT_BUFFER_SLACK = 128 * 1024;
 const RSV1_BIT = 0x40;
 const RSV2_BIT = 0x20;
@@ -74,10 +74,11 @@ export interface MessageDecoderOptions extends DecodeOptions {
    */
   maxMessageLength?: number;
   /**
-   * Budget on the bytes the decoder retains for an unfinished message, counting bookkeeping
-   * (about 256 bytes per retained piece; small fragments are coalesced so they cost their bytes
-   * only). Past it: 1009 `BUFFER_LIMIT_EXCEEDED`. Default `maxMessageLength * 1.25 + 128 KiB`,
-   * enough for any message within `maxMessageLength`; lower it to bound memory harder.
+   * Budget on the bytes the decoder retains for an unfinished message: the capacity of the one
+   * buffer it grows (at most twice the bytes arrived, or 4 KiB; never beyond this budget) plus
+   * about 256 bytes of bookkeeping. A message that needs more fails with 1009
+   * `BUFFER_LIMIT_EXCEEDED` before its bytes are copied. Default `maxMessageLength * 1.25 + 128
+   * KiB`, enough for any message within `maxMessageLength`; lower it to bound memory harder.
    */
   maxBufferedBytes?: number;
   /**
@@ -210,7 +211,9 @@ export class MessageDecoder extends FrameReader<MessageEvent> {
   #messageOpcode = 0;
   #messageLength = 0;
   #messageRsv = 0;
-  readonly #message = new ByteChunks();
+  readonly #message = new GrowingBuffer();
+  /** What `#message` may hold: the total once the final frame has begun, the budget until then. */
+  #messageBound = 0;
   readonly #validator = new Utf8Validator();
   /** Stream offset of the lead byte of the unfinished sequence at the end of the text so far. */
   #pendingLead = 0;
@@ -224,7 +227,8 @@ export class MessageDecoder extends FrameReader<MessageEvent> {
   #fin = false;
   #payloadStart = 0;
   #payloadEnd = 0;
-  readonly #control = new ByteChunks();
+  readonly #control = new GrowingBuffer();
+  #controlLength = 0;
   readonly #reasonValidator = new Utf8Validator();
   readonly #closeHead = new Uint8Array(CLOSE_CODE_SIZE);
 
@@ -263,6 +267,7 @@ export class MessageDecoder extends FrameReader<MessageEvent> {
     if (opcode >= Opcode.Close) {
       if (owned !== 0) throw this.#misplacedRsv(owned, `a ${opcodeName(opcode)} frame`, 'RSV1_ON_CONTROL', offset);
       if (opcode === Opcode.Close) this.#reasonValidator.reset();
+      this.#controlLength = payloadLength;
       return;
     }
     const messageOpcode = this.#messageOpcode;
@@ -296,6 +301,7 @@ export class MessageDecoder extends FrameReader<MessageEvent> {
       );
     }
     this.#messageLength = total;
+    this.#messageBound = Math.min(fin ? total : this.#maxMessageLength, this.#maxBufferedBytes - BUFFER_OVERHEAD);
   }
 
   #misplacedRsv(bits: number, where: string, rsv1Code: 'RSV1_ON_CONTROL' | 'RSV1_ON_CONTINUATION', offset: number): ProtocolError {
@@ -346,7 +352,7 @@ export class MessageDecoder extends FrameReader<MessageEvent> {
     this.#payloadEnd = this.chunkOffset + end;
     const opcode = this.#opcode;
     if (opcode >= Opcode.Close) {
-      const data = store(this.#control, bytes, start, end, maskingKey, payloadOffset);
+      const data = this.#control.append(bytes, start, end, maskingKey, payloadOffset, this.#controlLength);
       if (opcode === Opcode.Close) {
         // RFC 6455 §5.5.1: a 2-byte code, then a UTF-8 reason; both checked as they arrive, the
         // code first, so that any chunking reports what decodeClosePayload would.
@@ -367,15 +373,18 @@ export class MessageDecoder extends FrameReader<MessageEvent> {
     }
     const text = this.#messageOpcode === Opcode.Text;
     if (this.#messageRsv !== 0 || !this.#streaming) {
-      const data = store(this.#message, bytes, start, end, maskingKey, payloadOffset);
+      const message = this.#message;
+      const needed = message.length + end - start;
+      // Checked before copying: the buffer's capacity stays within the bound, so it is what is
+      // retained that never exceeds maxBufferedBytes.
+      if (needed > this.#messageBound) throw this.#bufferLimit(needed + BUFFER_OVERHEAD, streamOffset);
       // A transformed message is validated after the extension (its wire bytes are not text).
-      if (text && this.#messageRsv === 0) this.#validateText(data, streamOffset);
-      if (this.#message.retainedBytes > this.#maxBufferedBytes) {
-        throw new ProtocolError(
-          'BUFFER_LIMIT_EXCEEDED',
-          `Cannot decode message: ${this.#message.retainedBytes} bytes retained exceeds maxBufferedBytes ${this.#maxBufferedBytes}`,
-          streamOffset,
-        );
+      if (text && this.#messageRsv === 0) {
+        this.#validateText(message.append(bytes, start, end, maskingKey, payloadOffset, this.#messageBound), streamOffset);
+      } else {
+        message.defer(bytes, start, end, maskingKey, payloadOffset, this.#messageBound);
+        // Kept views cost bookkeeping too.
+        if (message.retainedBytes > this.#maxBufferedBytes) throw this.#bufferLimit(message.retainedBytes, streamOffset);
       }
       return;
     }
@@ -389,6 +398,14 @@ export class MessageDecoder extends FrameReader<MessageEvent> {
     const piece = text ? this.#textPiece(data, streamOffset) : data;
     if (last && this.#fin) this.#finalPiece = piece;
     else if (piece !== '') this.#emitData(this.#messageOpcode, piece, false);
+  }
+
+  #bufferLimit(retained: number, offset: number): ProtocolError {
+    return new ProtocolError(
+      'BUFFER_LIMIT_EXCEEDED',
+      `Cannot decode message: ${retained} bytes to retain exceeds maxBufferedBytes ${this.#maxBufferedBytes}`,
+      offset,
+    );
   }
 
   /** Validates text bytes at `streamOffset`; remembers where an unfinished sequence starts. */
@@ -518,18 +535,6 @@ export class MessageDecoder extends FrameReader<MessageEvent> {
       offset,
     );
   }
-}
-
-/** Appends a payload piece to `chunks`, unmasked; returns the unmasked bytes. */
-function store(
-  chunks: ByteChunks, bytes: Uint8Array, start: number, end: number, maskingKey: Uint8Array | undefined, payloadOffset: number,
-): Uint8Array {
-  const piece = bytes.subarray(start, end);
-  if (maskingKey === undefined) {
-    chunks.append(piece);
-    return piece;
-  }
-  return chunks.appendMasked(piece, maskingKey, payloadOffset);
 }
 
 function validate(validator: Utf8Validator, data: Uint8Array, streamOffset: number, what: string): void {
