@@ -7,10 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import type { CloseInfo } from '../examples/connection.ts';
 import { createEchoServer, type EchoServerOptions } from '../examples/echo-server.ts';
 import { exchangeMessages, type ExchangeMessage } from '../examples/echo-client.ts';
+import { browserExchange, type BrowserExchangeReport } from './interop/browser-exchange.js';
 
 /** `/usr/bin/python3`: Debian's Python, which has python3-websockets and python3-wsproto. */
 export const PYTHON = '/usr/bin/python3';
@@ -137,19 +138,14 @@ export function cleanClose(code: number, reason: string): Partial<CloseInfo> {
 }
 
 /**
- * Debian's Chromium (or `CHROMIUM_PATH`) headless, driven by playwright-core, with a page loaded
- * from a throwaway http://127.0.0.1 server: a secure context (crypto.subtle), which about:blank
- * is not. `close` shuts the browser and the server.
+ * Runs `browserExchange` (test/interop/browser-exchange.js) against `url` in a page of Debian's
+ * Chromium (or `CHROMIUM_PATH`), headless, driven by playwright-core. The page is loaded from a
+ * throwaway http://127.0.0.1 server: a secure context (crypto.subtle), which about:blank is not.
  */
-export async function openChromiumPage(): Promise<{ page: Page; close: () => Promise<void> }> {
+export async function runChromiumExchange(url: string, close: { code: number; reason: string }): Promise<BrowserExchangeReport> {
   const http = createServer((_, response) => response.end('<!doctype html><title>wsframe interop</title>'));
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   let browser: Browser | undefined;
-  const close = async (): Promise<void> => {
-    await browser?.close();
-    http.closeAllConnections();
-    await new Promise((resolve) => http.close(resolve));
-  };
   try {
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -163,9 +159,10 @@ export async function openChromiumPage(): Promise<{ page: Page; close: () => Pro
     const page = await browser.newPage();
     page.setDefaultTimeout(20_000);
     await page.goto(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`);
-    return { page, close };
-  } catch (error) {
-    await close();
-    throw error;
+    return await page.evaluate<BrowserExchangeReport>(`(${browserExchange.toString()})(${JSON.stringify(url)}, ${JSON.stringify(close)})`);
+  } finally {
+    await browser?.close();
+    http.closeAllConnections();
+    await new Promise((resolve) => http.close(resolve));
   }
 }

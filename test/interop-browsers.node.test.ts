@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exchangeMessages } from '../examples/echo-client.ts';
 import {
-  cleanClose, expectedDigests, lastJson, openChromiumPage, runProcess, startEchoServer, type RunningEchoServer,
+  cleanClose, expectedDigests, lastJson, runChromiumExchange, runProcess, startEchoServer, type RunningEchoServer,
 } from './_interop.ts';
-import { browserExchange, type BrowserExchangeReport } from './interop/browser-exchange.js';
+import type { BrowserExchangeReport } from './interop/browser-exchange.js';
 
 // The unfragmented messages of the exchange (a WebSocket API client cannot send fragments).
 const EXPECTED = expectedDigests(exchangeMessages().filter((message) => message.maxFrameLength === undefined));
@@ -25,19 +25,13 @@ describe('the WebSocket API clients against the example echo server', () => {
   afterAll(() => server.stop());
 
   it("Chromium's WebSocket gets every boundary-size and UTF-8 message back exactly and its close code and reason echoed", async () => {
-    const { page, close: closeBrowser } = await openChromiumPage();
-    try {
-      const close = { code: 4004, reason: 'bye ✓ from chromium' };
-      const call = `(${browserExchange.toString()})(${JSON.stringify(`${server.url}/chromium`)}, ${JSON.stringify(close)})`;
-      const report = await page.evaluate<BrowserExchangeReport>(call);
-      expect(report.echoes.map((echo) => echo.digest)).toEqual(EXPECTED);
-      expect(report.echoes.every((echo) => echo.ok)).toBe(true);
-      expect(report.close).toEqual({ ...close, wasClean: true });
-      const closes = await server.waitForCloses(1);
-      expect(closes[closes.length - 1]).toMatchObject(cleanClose(close.code, close.reason));
-    } finally {
-      await closeBrowser();
-    }
+    const close = { code: 4004, reason: 'bye ✓ from chromium' };
+    const report = await runChromiumExchange(`${server.url}/chromium`, close);
+    expect(report.echoes.map((echo) => echo.digest)).toEqual(EXPECTED);
+    expect(report.echoes.every((echo) => echo.ok)).toBe(true);
+    expect(report.close).toEqual({ ...close, wasClean: true });
+    const closes = await server.waitForCloses(1);
+    expect(closes[closes.length - 1]).toMatchObject(cleanClose(close.code, close.reason));
   });
 
   it("Node's built-in WebSocket gets every boundary-size and UTF-8 message back exactly and its close code and reason echoed", async () => {
