@@ -11,7 +11,8 @@
  * - The window survives {@link Inflater.finish} (context takeover) unless {@link Inflater.reset}
  *   is called; distances beyond `2 ** windowBits` or beyond the data produced so far fail.
  * - Huffman codes decode through a 10-bit (literal/length) or 8-bit (distance) primary table
- *   with second-level tables for longer codes: one or two array reads per symbol.
+ *   with second-level tables for longer codes: one or two array reads per symbol. A primary
+ *   literal/length entry whose 10 bits hold two whole literal codes gives both at once.
  *
  * Every failure is a {@link ProtocolError}: `DEFLATE_*` codes (close code 1007) for a corrupt
  * stream, `MESSAGE_TOO_LARGE` (1009) past the output limit.
@@ -153,7 +154,32 @@ function buildTable(
       for (let i = reversed >>> root; i < size; i += 1 << (length - root)) table[start + i] = value;
     }
   }
+  if (set === 'litlen') pairLiterals(table, root);
   return true;
+}
+
+const primaryCopy = new Int32Array(1 << LITLEN_ROOT);
+
+/**
+ * Turns each primary entry whose bits hold two whole literal codes into a pair entry: both
+ * bytes in the value (first in the low byte), the first code's length in the extra field (so
+ * the careful path can still take one literal when the second is not all there) and the two
+ * lengths summed as the entry's length. One lookup then gives two literals (measured: 1.19x
+ * inflate on text, 1.24x on JSON).
+ */
+function pairLiterals(table: Int32Array, root: number): void {
+  const size = 1 << root;
+  primaryCopy.set(table.subarray(0, size));
+  for (let i = 0; i < size; i++) {
+    const first = primaryCopy[i];
+    if (first >= LITERAL_END) continue;
+    const firstLength = first & 0xff;
+    // The next code's entry, read from the bits after the first code (the index's top bits are
+    // zeros): right only when the next code fits in what is left.
+    const second = primaryCopy[i >>> firstLength];
+    if (second >= LITERAL_END || firstLength + (second & 0xff) > root) continue;
+    table[i] = entry(KIND_LITERAL, (first >>> VALUE_SHIFT) | ((second >>> VALUE_SHIFT) << 8), firstLength, firstLength + (second & 0xff));
+  }
 }
 
 let fixedLitlen: Int32Array | undefined;
@@ -184,8 +210,13 @@ const MODE_DONE = 9;
 
 /** Initial output buffer beyond the window; it grows with the output actually produced. */
 const INITIAL_OUTPUT = 16 * 1024;
-// The fast loop reads at most 8 input bytes per symbol (four refills of 2 bytes).
-const FAST_INPUT_MARGIN = 8;
+// The fast loop reads at most 10 input bytes per iteration (three 4-byte loads, each at most
+// 3 bytes after the previous one); DataView loads past the end would throw.
+const FAST_INPUT_MARGIN = 16;
+// The fast loop's match copy goes in steps of 8 bytes and may write up to 7 bytes past the match
+// (later overwritten), and a literal writes a second byte even when the entry has one: room kept
+// beyond MAX_MATCH so those writes stay inside the buffer (a DataView store past it would throw).
+const COPY_SLACK = 8;
 
 function fail(code: ProtocolErrorCode, problem: string): never {
   throw new ProtocolError(code, `Cannot inflate message: ${problem}`);
@@ -556,11 +587,24 @@ export class Inflater {
             if (code >= LINK_MIN) code = resolve(table, code, bits, LITLEN_ROOT);
             const length = code & 0xff;
             if (code < LITERAL_END) {
-              if (count < length) return;
+              // A pair entry (see pairLiterals) gives one literal when only its first code is there.
+              const first = (code >>> 8) & 15;
+              if (count < length) {
+                if (first === 0 || count < first) return;
+                bits >>>= first;
+                count -= first;
+                const buffer = this.reserve(outPos, 1);
+                buffer[outPos++] = code >>> VALUE_SHIFT;
+                break;
+              }
               bits >>>= length;
               count -= length;
-              const buffer = this.reserve(outPos, 1);
+              let buffer = this.reserve(outPos, 1);
               buffer[outPos++] = code >>> VALUE_SHIFT;
+              if (first !== 0) {
+                buffer = this.reserve(outPos, 1);
+                buffer[outPos++] = code >>> (VALUE_SHIFT + 8);
+              }
               break;
             }
             const kind = code >>> KIND_SHIFT;
@@ -644,11 +688,16 @@ export class Inflater {
 
   /**
    * Decodes literal/length and distance codes while at least {@link FAST_INPUT_MARGIN} input
-   * bytes and {@link MAX_MATCH} bytes of output room remain, with no per-bit availability
-   * checks. Returns the new input position; leaves state in the fields.
+   * bytes and {@link MAX_MATCH} + {@link COPY_SLACK} bytes of output room remain, with no
+   * per-bit availability checks. Returns the new input position; leaves state in the fields.
+   * Entered with at most 31 bits held (every careful-path symbol consumes at least 1 of the at
+   * most 32 it loads), as the refill needs.
    */
   private decodeFast(input: Uint8Array, inPos: number): number {
     const inEnd = input.length - FAST_INPUT_MARGIN;
+    // 4-byte loads and stores through DataViews: one bounds check and one memory access
+    // instead of four.
+    const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
     let bits = this.bitBuffer;
     let count = this.bitCount;
     let outPos = this.outPos;
@@ -658,30 +707,39 @@ export class Inflater {
     const litMask = (1 << LITLEN_ROOT) - 1;
     const distMask = (1 << DIST_ROOT) - 1;
     let buffer = this.buffer;
-    // Output positions below outEnd leave room for a longest match inside both the buffer and
-    // the message limit.
-    let outEnd = Math.min(buffer.length, this.messageStart + this.limit) - MAX_MATCH;
+    let outView = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    // Output positions up to outEnd leave room for a longest match and the copy's slack inside
+    // both the buffer and the message limit.
+    let outEnd = Math.min(buffer.length, this.messageStart + this.limit) - MAX_MATCH - COPY_SLACK;
     let mode = MODE_CODES;
-    // Refills add 16 bits when fewer than 15 remain (count stays ≤ 30 < 32): one branch and
-    // two loads instead of a byte loop; a symbol reads at most 4 refills = 8 input bytes.
     while (inPos < inEnd) {
       if (outPos > outEnd) {
-        if (outPos - this.messageStart + MAX_MATCH > this.limit) break;
-        buffer = this.reserve(outPos, MAX_MATCH);
-        outEnd = Math.min(buffer.length, this.messageStart + this.limit) - MAX_MATCH;
+        // Near the limit the careful path takes over; otherwise the buffer grows so that
+        // outPos <= outEnd again (reserve never grows past the limit + MAX_MATCH).
+        if (outPos - this.messageStart + MAX_MATCH + COPY_SLACK > this.limit) break;
+        buffer = this.reserve(outPos, MAX_MATCH + COPY_SLACK);
+        outView = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+        outEnd = Math.min(buffer.length, this.messageStart + this.limit) - MAX_MATCH - COPY_SLACK;
       }
-      if (count < 15) {
-        bits |= (input[inPos] | (input[inPos + 1] << 8)) << count;
-        inPos += 2;
-        count += 16;
-      }
+      // Branchless refill to 24..31 bits: one 4-byte load shifted above the bits held (what
+      // does not fit falls off the top and is loaded again, to the same place, next time),
+      // advancing by the whole bytes that fit (measured: 1.12x inflate on text, 1.08x on JSON,
+      // over a 2-byte refill when fewer than 15 bits remain). `>>> 0` keeps bits unsigned, one
+      // number type for the JIT.
+      bits = (bits | (view.getUint32(inPos, true) << count)) >>> 0;
+      inPos += (31 - count) >>> 3;
+      count |= 24;
       let code = litlen[bits & litMask];
       if (code >= LINK_MIN) code = resolve(litlen, code, bits, LITLEN_ROOT);
       let n = code & 0xff;
       bits >>>= n;
       count -= n;
       if (code < LITERAL_END) {
-        buffer[outPos++] = code >>> VALUE_SHIFT;
+        // One or two literals (a pair entry, see pairLiterals): the second byte is written
+        // either way (into the slack when there is no second) and kept when the entry is a pair.
+        buffer[outPos] = code >>> VALUE_SHIFT;
+        buffer[outPos + 1] = code >>> (VALUE_SHIFT + 8);
+        outPos += 1 + ((((code >>> 8) & 15) + 15) >>> 4);
         continue;
       }
       const kind = code >>> KIND_SHIFT;
@@ -692,20 +750,14 @@ export class Inflater {
         }
         fail('DEFLATE_INVALID_CODE', 'a literal/length code is unused or invalid (286, 287)');
       }
+      // A length code (≤ 15 bits) and its extra bits (≤ 5) fit in the 24 refilled bits.
       n = (code >>> 8) & 15;
-      if (count < n) {
-        bits |= (input[inPos] | (input[inPos + 1] << 8)) << count;
-        inPos += 2;
-        count += 16;
-      }
       const length = ((code >>> VALUE_SHIFT) & 0xffff) + (bits & ((1 << n) - 1));
       bits >>>= n;
       count -= n;
-      if (count < 15) {
-        bits |= (input[inPos] | (input[inPos + 1] << 8)) << count;
-        inPos += 2;
-        count += 16;
-      }
+      bits = (bits | (view.getUint32(inPos, true) << count)) >>> 0;
+      inPos += (31 - count) >>> 3;
+      count |= 24;
       code = dist[bits & distMask];
       if (code >= LINK_MIN) code = resolve(dist, code, bits, DIST_ROOT);
       if (code >>> KIND_SHIFT !== KIND_BASE) {
@@ -716,9 +768,9 @@ export class Inflater {
       count -= n;
       n = (code >>> 8) & 15;
       if (count < n) {
-        bits |= (input[inPos] | (input[inPos + 1] << 8)) << count;
-        inPos += 2;
-        count += 16;
+        bits = (bits | (view.getUint32(inPos, true) << count)) >>> 0;
+        inPos += (31 - count) >>> 3;
+        count |= 24;
       }
       const distance = ((code >>> VALUE_SHIFT) & 0xffff) + (bits & ((1 << n) - 1));
       bits >>>= n;
@@ -726,24 +778,43 @@ export class Inflater {
       if (distance > outPos || distance > windowSize) this.distanceTooFar(distance, outPos);
       let from = outPos - distance;
       const end = outPos + length;
-      if (distance >= length && length > 16) {
-        // Non-overlapping long copies: copyWithin is a memmove (measured: faster above ~16 bytes).
+      if (distance >= length && length > 64) {
+        // Non-overlapping long copies: copyWithin is a memmove, its call cost paid back above
+        // 64 bytes (measured against 32: 1.10x inflate on JSON; 128: 0.91x).
         buffer.copyWithin(outPos, from, from + length);
         outPos = end;
+      } else if (distance >= 4) {
+        // 8 bytes a step as two 4-byte words, overshooting the end into the slack instead of a
+        // byte loop for the rest (the branch a short match mispredicts): each word reads bytes
+        // already written when the distance is at least 4, so an overlapping copy repeats
+        // correctly. Measured: 1.21x inflate on text, 1.13x on JSON over the byte steps below.
+        do {
+          outView.setUint32(outPos, outView.getUint32(from, true), true);
+          outView.setUint32(outPos + 4, outView.getUint32(from + 4, true), true);
+          outPos += 8;
+          from += 8;
+        } while (outPos < end);
+        outPos = end;
       } else {
-        // Unrolled by 4 (a match is at least 3 bytes): ~25% faster inflate on text than a plain
-        // byte loop. In order, so an overlapping copy (distance < length) repeats correctly.
-        while (outPos + 4 <= end) {
+        // Distances 1..3 (runs): in order byte by byte, in steps of 8 overshooting into the slack
+        // (measured: 1.21x inflate on text over an unrolled loop with a byte-loop tail).
+        do {
           buffer[outPos] = buffer[from];
           buffer[outPos + 1] = buffer[from + 1];
           buffer[outPos + 2] = buffer[from + 2];
           buffer[outPos + 3] = buffer[from + 3];
-          outPos += 4;
-          from += 4;
-        }
-        while (outPos < end) buffer[outPos++] = buffer[from++];
+          buffer[outPos + 4] = buffer[from + 4];
+          buffer[outPos + 5] = buffer[from + 5];
+          buffer[outPos + 6] = buffer[from + 6];
+          buffer[outPos + 7] = buffer[from + 7];
+          outPos += 8;
+          from += 8;
+        } while (outPos < end);
+        outPos = end;
       }
     }
+    // Bits above count may hold input bytes not yet consumed (see the refill): clear them.
+    bits &= (1 << count) - 1;
     this.bitBuffer = bits;
     this.bitCount = count;
     this.outPos = outPos;

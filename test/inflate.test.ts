@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Deflater } from '../src/_deflate.ts';
 import { Inflater } from '../src/_inflate.ts';
 import { ProtocolError } from '../src/errors.ts';
 import { expectBytes, expectProtocolError, patternBytes } from './_bytes.ts';
@@ -331,6 +332,78 @@ describe('Inflater enforces the output limit while inflating', () => {
     const inflater = new Inflater();
     inflater.push(fromHex('00 ff ff 00 00 41'));
     expect(inflater.retainedBytes).toBeLessThan(64 * 1024);
+  });
+});
+
+describe('Inflater fast path (whole pieces) agrees with the careful path (pieces of at most 16 bytes)', () => {
+  // Pieces of at most 16 bytes never enter the fast loop (it needs more than 16 bytes of input
+  // left), so they decode every symbol through the careful path: the reference version.
+  const data = fc.array(
+    fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 40 }),
+      fc.uint8Array({ minLength: 1, maxLength: 4 }).chain((unit) =>
+        fc.integer({ min: 1, max: 300 }).map((times) => {
+          const run = new Uint8Array(unit.length * times);
+          for (let i = 0; i < run.length; i++) run[i] = unit[i % unit.length];
+          return run;
+        }),
+      ),
+      fc.constantFrom(...['the ', 'compression ', '{"id":', '"tags":["alpha"]}, '].map(utf8)),
+      // Few distinct literals get short codes: two fit in one table entry (a pair entry).
+      fc.uint8Array({ minLength: 1, maxLength: 400 }).map((bytes) => bytes.map((byte) => 97 + (byte & 3))),
+    ),
+    { maxLength: 120 },
+  ).map((parts) => concat(...parts));
+
+  it('takes one literal of a pair entry when a piece ends inside the second code', () => {
+    // 4 distinct literals: 2-bit codes, pair entries everywhere; 1-byte pieces end inside pairs.
+    let seed = 1;
+    const input = new Uint8Array(3000).map(() => 97 + (((seed = (seed * 1103515245 + 12345) >>> 0) >>> 28) & 3));
+    const payload = new Deflater().compress(input);
+    expect(inflate(payload, { pieces: Array.from({ length: payload.length }, () => 1) })).toEqual(input);
+    expect(inflate(payload)).toEqual(input);
+  });
+
+  it('keeps the fast copy inside the buffer whatever room the last message left (context takeover)', () => {
+    // Regression: the buffer kept after one message once left the fast loop between MAX_MATCH
+    // and MAX_MATCH + COPY_SLACK bytes of room, and a 4-byte copy ran past its end.
+    const pattern = (size: number) => Uint8Array.from({ length: size }, (_, i) => (i * 31 + 7) & 0xff);
+    const messages = [0, 1, 125, 126, 1000, 65535, 65536, 70000, 200000, 1 << 20].map(pattern);
+    for (const windowBits of [8, 12, 15]) {
+      const deflater = new Deflater({ windowBits });
+      const inflater = new Inflater({ windowBits });
+      for (const message of messages) expect(inflateWith(inflater, deflater.compress(message))).toEqual(message);
+    }
+  });
+
+  it('gives the same output and the same limit errors for random data at random chunkings and window sizes', () => {
+    fc.assert(
+      fc.property(
+        data,
+        fc.integer({ min: 8, max: 15 }),
+        fc.array(fc.integer({ min: 0, max: 600 }), { maxLength: 8 }),
+        fc.nat({ max: 20_000 }),
+        (input, windowBits, pieces, limit) => {
+          const payload = new Deflater({ windowBits }).compress(input);
+          const careful = Array.from({ length: Math.ceil(payload.length / 16) }, (_, i) => (i % 16) + 1);
+          const run = (chunks: number[], maxOutput?: number) => {
+            try {
+              return inflate(payload, { windowBits, pieces: chunks, maxOutput });
+            } catch (error) {
+              return (error as ProtocolError).code;
+            }
+          };
+          expect(run([])).toEqual(input);
+          expect(run(pieces)).toEqual(input);
+          expect(run(careful)).toEqual(input);
+          const limited = run([], limit);
+          expect(limited).toEqual(input.length <= limit ? input : 'MESSAGE_TOO_LARGE');
+          expect(run(careful, limit)).toEqual(limited);
+          expect(run(pieces, limit)).toEqual(limited);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
