@@ -20,7 +20,7 @@ import { ProtocolError } from './errors.ts';
 import { decodeHeader, type FrameHeader } from './header.ts';
 import { applyMask } from './mask.ts';
 import { copyXorSmall, FUSED_UNMASK_MAX } from './_copy.ts';
-import { copyBytes } from './_bytes.ts';
+import { copyXorSimd, SIMD_MIN } from './_simd.ts';
 
 /** First header byte: FIN bit. */
 export const FIN_BIT = 0x80;
@@ -53,8 +53,12 @@ export function unmaskPayload(bytes: Uint8Array, start: number, end: number, key
     copyXorSmall(bytes, start, length, target, 0, bytes[keyStart], bytes[keyStart + 1], bytes[keyStart + 2], bytes[keyStart + 3]);
     return target;
   }
-  const target = inPlace ? bytes.subarray(start, end) : copyBytes(bytes, start, end);
-  applyMask(target, bytes.subarray(keyStart, keyStart + MASKING_KEY_SIZE));
+  const maskingKey = bytes.subarray(keyStart, keyStart + MASKING_KEY_SIZE);
+  const target = inPlace ? bytes.subarray(start, end) : new Uint8Array(length);
+  if (length < SIMD_MIN || !copyXorSimd(bytes, start, end, target, 0, maskingKey, 0)) {
+    if (!inPlace) target.set(bytes.subarray(start, end));
+    applyMask(target, maskingKey);
+  }
   return target;
 }
 

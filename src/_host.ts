@@ -11,7 +11,7 @@ interface HostCrypto {
   subtle?: { digest(algorithm: string, data: Uint8Array): Promise<ArrayBuffer> };
 }
 
-const host = globalThis as unknown as { crypto?: HostCrypto };
+const host = globalThis as unknown as { crypto?: HostCrypto; WebAssembly?: typeof WebAssembly };
 
 const textEncoder = new TextEncoder();
 // RFC 6455 §5.6: text is UTF-8; fatal so a bad byte is never silently replaced, ignoreBOM so a
@@ -46,4 +46,23 @@ export function getSubtleDigest():
   | undefined {
   const subtle = host.crypto?.subtle;
   return subtle === undefined ? undefined : (algorithm, data) => subtle.digest(algorithm, data);
+}
+
+/** A wasm instance's exports (functions, memories, …) by name. */
+export type WasmExports = Record<string, unknown>;
+
+/**
+ * Compiles and instantiates a WebAssembly module synchronously and returns its exports, or
+ * undefined where the host has no WebAssembly, does not support what the module uses (SIMD: the
+ * module fails `validate`), or refuses to compile (a page whose CSP lacks 'wasm-unsafe-eval').
+ * Synchronous compilation is allowed on a browser's main thread for modules under 4 KB.
+ */
+export function instantiateWasm(bytes: Uint8Array<ArrayBuffer>): WasmExports | undefined {
+  const wasm = host.WebAssembly;
+  if (wasm === undefined || !wasm.validate(bytes)) return undefined;
+  try {
+    return new wasm.Instance(new wasm.Module(bytes)).exports;
+  } catch {
+    return undefined;
+  }
 }

@@ -13,7 +13,7 @@ import type { DecodeOptions } from './check.ts';
 import { MASKING_KEY_SIZE } from './constants.ts';
 import type { Frame } from './frame.ts';
 import { decodeHeader, type FrameHeader } from './header.ts';
-import { applyMask, copyMasked } from './mask.ts';
+import { copyUnmasked, unmaskInPlace } from './_copy.ts';
 
 const RSV1_BIT = 0x40;
 const RSV2_BIT = 0x20;
@@ -113,7 +113,7 @@ export class FrameDecoder extends FrameReader<DecodedFrame> {
     bytes: Uint8Array, start: number, end: number, maskingKey: Uint8Array | undefined, payloadOffset: number, last: boolean,
   ): void {
     if (maskingKey !== undefined && this.#unmaskInPlace) {
-      applyMask(bytes.subarray(start, end), maskingKey, payloadOffset);
+      unmaskInPlace(bytes, start, end, maskingKey, payloadOffset);
       maskingKey = undefined;
     }
     if (maskingKey === undefined && payloadOffset === 0 && last) {
@@ -206,11 +206,11 @@ export class FrameStreamDecoder extends FrameReader<FrameEvent> {
     if (maskingKey === undefined) {
       data = bytes.subarray(start, end);
     } else if (this.#unmaskInPlace) {
+      unmaskInPlace(bytes, start, end, maskingKey, payloadOffset);
       data = bytes.subarray(start, end);
-      applyMask(data, maskingKey, payloadOffset);
     } else {
       data = new Uint8Array(end - start);
-      copyMasked(bytes.subarray(start, end), data, 0, maskingKey, payloadOffset);
+      copyUnmasked(bytes, start, end, data, 0, maskingKey, payloadOffset);
     }
     this.queue.push({ type: 'payload', data, payloadOffset });
   }

@@ -8,13 +8,13 @@
 
 import { FIN_BIT, FrameReader, OPCODE_BITS, RSV_BITS, rebaseError, unmaskPayload } from './_frame-reader.ts';
 import { BUFFER_OVERHEAD, GrowingBuffer } from './_growing-buffer.ts';
+import { copyUnmasked } from './_copy.ts';
 import { decodeUtf8 } from './_host.ts';
 import { opcodeName, type DecodeOptions } from './check.ts';
 import { decodeClosePayload } from './close.ts';
 import { MASKING_KEY_SIZE, Opcode } from './constants.ts';
 import { ProtocolError } from './errors.ts';
 import type { FrameHeader } from './header.ts';
-import { copyMasked } from './mask.ts';
 import { Utf8Validator } from './utf8.ts';
 
 /** Default `maxMessageLength` of {@link MessageDecoder}: 64 MiB, the same as `maxPayloadLength`. */
@@ -393,7 +393,7 @@ export class MessageDecoder extends FrameReader<MessageEvent> {
       data = bytes.subarray(start, end);
     } else {
       data = new Uint8Array(end - start);
-      copyMasked(bytes.subarray(start, end), data, 0, maskingKey, payloadOffset);
+      copyUnmasked(bytes, start, end, data, 0, maskingKey, payloadOffset);
     }
     const piece = text ? this.#textPiece(data, streamOffset) : data;
     if (last && this.#fin) this.#finalPiece = piece;
