@@ -5,7 +5,8 @@
  */
 export * from './constants.ts';
 export * from './errors.ts';
-export * from './mask.ts';
+export { applyMask, applyMaskReference } from './mask.ts';
+export { copyMasked } from './_copy.ts';
 export * from './utf8.ts';
 export { decodeHeader, encodeHeader, writeHeader, headerLengthFor, type FrameHeader, type HeaderInit } from './header.ts';
 export {

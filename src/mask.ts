@@ -14,7 +14,8 @@ const WORD_LOOP_THRESHOLD = 64;
 // Uint32Array reads in platform byte order; the key word must be laid out to match.
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function checkMaskArguments(bytes: Uint8Array, maskingKey: Uint8Array, offset: number): void {
+/** Throws `TypeError` for bytes or a key of the wrong shape, `RangeError` for a bad offset. */
+export function checkMaskArguments(bytes: Uint8Array, maskingKey: Uint8Array, offset: number): void {
   if (!(bytes instanceof Uint8Array)) {
     throw new TypeError('Cannot apply mask: bytes must be a Uint8Array');
   }
@@ -119,24 +120,4 @@ function maskBytes(
 export function applyMaskReference(bytes: Uint8Array, maskingKey: Uint8Array, offset = 0): void {
   checkMaskArguments(bytes, maskingKey, offset);
   for (let i = 0; i < bytes.length; i++) bytes[i] ^= maskingKey[(offset + i) & 3];
-}
-
-/**
- * Writes `source` XOR the key into `target` at `targetOffset`: a copy and an unmask in one
- * call, leaving `source` untouched. `offset` is the position of `source[0]` in the payload.
- *
- * @example
- * ```ts
- * import { copyMasked } from 'wsframe';
- * const target = new Uint8Array(5);
- * copyMasked(new Uint8Array([0x7f, 0x9f, 0x4d, 0x51, 0x58]), target, 0, new Uint8Array([0x37, 0xfa, 0x21, 0x3d]));
- * console.log(new TextDecoder().decode(target)); // Hello
- * ```
- */
-export function copyMasked(
-  source: Uint8Array, target: Uint8Array, targetOffset: number, maskingKey: Uint8Array, offset = 0,
-): void {
-  // A native copy then an in-place word XOR beats a fused JS byte loop from ~64 B up.
-  target.set(source, targetOffset);
-  applyMask(target.subarray(targetOffset, targetOffset + source.length), maskingKey, offset);
 }

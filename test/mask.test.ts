@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { applyMask, applyMaskReference, copyMasked } from '../src/mask.ts';
+import { applyMask, applyMaskReference } from '../src/mask.ts';
+import { copyMasked } from '../src/_copy.ts';
 import { expectBytes, patternBytes } from './_bytes.ts';
 
 const KEY = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
@@ -104,6 +105,24 @@ describe('applyMask', () => {
 });
 
 describe('copyMasked', () => {
+  it('copies and unmasks lengths on every internal path (fused loop, word XOR, SIMD) like the reference', () => {
+    for (const length of [0, 5, 63, 64, 65, 4095, 4096, 70000]) {
+      const data = patternBytes(length, length + 3);
+      const target = new Uint8Array(length + 3);
+      copyMasked(data, target, 3, KEY, 1);
+      const expected = data.slice();
+      applyMaskReference(expected, KEY, 1);
+      expectBytes(target.subarray(3), expected);
+    }
+  });
+
+  it('rejects a target without room, a bad key and a bad offset', () => {
+    expect(() => copyMasked(new Uint8Array(4), new Uint8Array(5), 2, KEY)).toThrow(RangeError);
+    expect(() => copyMasked(new Uint8Array(4), new Uint8Array(8), -1, KEY)).toThrow(RangeError);
+    expect(() => copyMasked(new Uint8Array(4), new Uint8Array(8), 0, new Uint8Array(3))).toThrow(TypeError);
+    expect(() => copyMasked(new Uint8Array(4), new Uint8Array(8), 0, KEY, -2)).toThrow(RangeError);
+  });
+
   it('copies and unmasks into the target without touching the source', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), fc.nat(10), fc.nat(9), (data, targetOffset, offset) => {
