@@ -149,19 +149,19 @@ function roleOption(value: string | undefined): 'client' | 'server' | undefined 
   throw new UsageError(`--role must be client, server or auto, not '${value}'`);
 }
 
-function readInput(
-  positional: string | undefined, file: string | undefined, format: string | undefined, io: CliIO, given?: Uint8Array,
-): Uint8Array | undefined {
-  if (format !== undefined && format !== 'hex' && format !== 'base64' && format !== 'raw') {
-    throw new UsageError(`--input must be hex, base64 or raw, not '${format}'`);
-  }
-  let raw: Uint8Array;
-  if (given !== undefined) raw = given;
-  else if (file !== undefined) raw = file === '-' ? io.readStdin() : io.readFile(file);
-  else if (positional !== undefined) raw = new TextEncoder().encode(positional);
-  else return undefined;
-  if (format === 'raw') return raw;
-  return parseTextInput(new TextDecoder().decode(raw), format as 'hex' | 'base64' | undefined);
+function inputFormat(value: string | undefined): 'hex' | 'base64' | 'raw' | undefined {
+  if (value === undefined || value === 'hex' || value === 'base64' || value === 'raw') return value;
+  throw new UsageError(`--input must be hex, base64 or raw, not '${value}'`);
+}
+
+/** The bytes of a file argument: `-` is standard input. */
+function readFileArgument(path: string, io: CliIO): Uint8Array {
+  return path === '-' ? io.readStdin() : io.readFile(path);
+}
+
+/** Input as given: raw bytes, or hex / base64 text (detected when `format` is undefined). */
+function decodeInput(raw: Uint8Array, format: 'hex' | 'base64' | 'raw' | undefined): Uint8Array {
+  return format === 'raw' ? raw : parseTextInput(new TextDecoder().decode(raw), format);
 }
 
 function explainCommand(args: string[], io: CliIO): number {
@@ -172,8 +172,10 @@ function explainCommand(args: string[], io: CliIO): number {
   });
   const style = styleFor(io.stdout, io.env);
   const role = roleOption(values.role);
-  const input = readInput(positionals.join(' ') || undefined, values.file, values.input, io);
-  if (input === undefined) {
+  const format = inputFormat(values.input);
+  const text = positionals.join(' ');
+  const raw = values.file !== undefined ? readFileArgument(values.file, io) : text !== '' ? new TextEncoder().encode(text) : undefined;
+  if (raw === undefined) {
     const out: string[] = [];
     for (const example of RFC_EXAMPLES) {
       out.push(style.bold(`== RFC 6455 §5.7: ${example.title}: ${example.hex}`), '');
@@ -182,6 +184,7 @@ function explainCommand(args: string[], io: CliIO): number {
     io.stdout.write(`${out.join('\n')}`);
     return 0;
   }
+  const input = decodeInput(raw, format);
   if (input.length === 0) throw new UsageError('no bytes to explain');
   const { lines, valid } = explainFrames(input, style, { role });
   io.stdout.write(`${lines.join('\n')}\n`);
@@ -291,10 +294,9 @@ function decodeCommand(args: string[], io: CliIO): number {
   if (positionals.length > 1) throw new UsageError('decode takes one file (or - for standard input)');
   const format = usage(() => parseFormat(values.format));
   const maxMessageLength = byteCount(values['max-message'], '--max-message');
-  const path = positionals[0] ?? '-';
-  const raw = path === '-' ? io.readStdin() : io.readFile(path);
-  const input = values.input ?? (isText(raw) ? undefined : 'raw');
-  const bytes = readInput(undefined, undefined, input, io, raw)!;
+  const given = inputFormat(values.input);
+  const raw = readFileArgument(positionals[0] ?? '-', io);
+  const bytes = decodeInput(raw, given ?? (isText(raw) ? undefined : 'raw'));
   const role = roleOption(values.role);
   const extensions = values.extensions === undefined ? [] : usage(() => negotiatedExtensions(values.extensions!, role === 'client' ? 'server' : 'client'));
   if (values.extensions !== undefined && extensions.length === 0) {

@@ -7,7 +7,7 @@
 
 import {
   HandshakeError, HttpHeadReader, PerMessageDeflate, computeAcceptKey, parseClientHandshake, parseExtensions,
-  validateServerHandshake, type ClientHandshake, type MessageExtension,
+  validateServerHandshake, type ClientHandshake, type HttpHeadResult, type MessageExtension,
 } from '../index.ts';
 import { parseHead } from '../_http.ts';
 import { StreamAnalyzer, type Direction, type StreamRecord } from './analyze.ts';
@@ -137,13 +137,7 @@ export class WebSocketTracker {
         return [];
       }
       connection.requestStarted = true;
-      let result;
-      try {
-        result = connection.requestReader.push(data);
-      } catch {
-        connection.state = 'ignored';
-        return [];
-      }
+      const result = readHead(connection, connection.requestReader, data);
       if (result === undefined) return [];
       try {
         connection.request = parseClientHandshake(result.head);
@@ -156,13 +150,7 @@ export class WebSocketTracker {
       return [];
     }
     if (connection.state !== 'response') return [];
-    let result;
-    try {
-      result = connection.responseReader.push(data);
-    } catch {
-      connection.state = 'ignored';
-      return [];
-    }
+    const result = readHead(connection, connection.responseReader, data);
     if (result === undefined) return [];
     const record = this.#connectionRecord(connection, result.head);
     if (record.status !== 101) {
@@ -220,6 +208,16 @@ export class WebSocketTracker {
       record.handshakeError = { code: error.code, message: error.message };
     }
     return record;
+  }
+}
+
+/** The head once complete; a head that cannot be read means no WebSocket on this connection. */
+function readHead(connection: Connection, reader: HttpHeadReader, data: Uint8Array): HttpHeadResult | undefined {
+  try {
+    return reader.push(data);
+  } catch {
+    connection.state = 'ignored';
+    return undefined;
   }
 }
 
