@@ -16,14 +16,19 @@ export function expectBytes(actual: Uint8Array | undefined, expected: Uint8Array
   expect(firstDifference, `first differing byte at ${firstDifference}`).toBe(-1);
 }
 
-/** Runs `fn`, asserts it throws a ProtocolError with this close code and stable code, returns it. */
-export function expectProtocolError(fn: () => unknown, closeCode: number, code: string): ProtocolError {
-  let caught: unknown;
+/** What `fn` throws, or undefined when it returns. */
+export function thrownBy(fn: () => unknown): unknown {
   try {
     fn();
   } catch (error) {
-    caught = error;
+    return error;
   }
+  return undefined;
+}
+
+/** Runs `fn`, asserts it throws a ProtocolError with this close code and stable code, returns it. */
+export function expectProtocolError(fn: () => unknown, closeCode: number, code: string): ProtocolError {
+  const caught = thrownBy(fn);
   expect(caught).toBeInstanceOf(ProtocolError);
   const error = caught as ProtocolError;
   expect({ closeCode: error.closeCode, code: error.code }).toEqual({ closeCode, code });

@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest';
 import { HandshakeError } from '../src/errors.ts';
-import { concat as concatBytes } from './_bytes.ts';
+import { concat as concatBytes, thrownBy } from './_bytes.ts';
 
 /** A head from its lines: each ends with CRLF, then the empty line. */
 export function head(...lines: string[]): string {
@@ -55,12 +55,7 @@ export function responseWith(name: string, ...replacement: string[]): string {
 
 /** Runs `fn`, asserts it throws a HandshakeError with this status and code, returns it. */
 export function expectHandshakeError(fn: () => unknown, status: number, code: string): HandshakeError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
+  const caught = thrownBy(fn);
   expect(caught).toBeInstanceOf(HandshakeError);
   const error = caught as HandshakeError;
   expect({ status: error.status, code: error.code }).toEqual({ status, code });

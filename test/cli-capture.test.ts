@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { CaptureError, CaptureReader, readCapture, type CapturedPacket } from '../src/cli/capture.ts';
 import { describeNode } from './_runtime.ts';
+import { thrownBy } from './_bytes.ts';
 import { chunked, concat, pcapFile, pcapngFile, type PacketRecord } from './_capture-builder.ts';
 
 // The capture reader serves the Node CLI only (it is pure, but its users are Node programs).
@@ -19,12 +20,7 @@ function readAll(bytes: Uint8Array | Uint8Array[]): CapturedPacket[] {
 
 /** Runs `fn`, asserts a CaptureError with this code, returns it. */
 function expectCaptureError(fn: () => unknown, code: string): CaptureError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
+  const caught = thrownBy(fn);
   expect(caught).toBeInstanceOf(CaptureError);
   expect((caught as CaptureError).code).toBe(code);
   return caught as CaptureError;
