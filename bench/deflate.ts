@@ -6,8 +6,8 @@
  * level 6 on text). PerMessageDeflate's default level is 5.
  */
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
-import { Deflater } from '../src/_deflate.ts';
-import { Inflater } from '../src/_inflate.ts';
+import { Deflater } from '../src/deflate/_deflate.ts';
+import { Inflater } from '../src/deflate/_inflate.ts';
 import type { Case } from './_harness.ts';
 import { generatedText, jsonSample } from './_samples.ts';
 

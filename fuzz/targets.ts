@@ -2,10 +2,10 @@
  * The fuzz oracle and input generators for the wire layer. Used by `fuzz/run.ts` (long runs,
  * `npm run fuzz`) and by `test/fuzz.test.ts` (a short fixed-seed slice plus the corpus replay).
  */
-import { decodeHeader } from '../src/header.ts';
-import { decodeFrame, encodeFrame } from '../src/frame.ts';
-import { ProtocolError } from '../src/errors.ts';
-import type { DecodeOptions } from '../src/check.ts';
+import { decodeHeader } from '../src/wire/header.ts';
+import { decodeFrame, encodeFrame } from '../src/wire/frame.ts';
+import { ProtocolError } from '../src/base/errors.ts';
+import type { DecodeOptions } from '../src/wire/check.ts';
 
 /**
  * A Uint8Array that records the largest buffer allocated through it. `slice` and `subarray`

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { ProtocolError } from '../src/errors.ts';
+import { ProtocolError } from '../src/base/errors.ts';
 
 /** Asserts two byte arrays are equal; fast on large inputs (vitest's deep equality is not). */
 export function expectBytes(actual: Uint8Array | undefined, expected: Uint8Array): void {

@@ -3,7 +3,7 @@
  * response, and an assertion on a HandshakeError's status and code.
  */
 import { expect } from 'vitest';
-import { HandshakeError } from '../src/errors.ts';
+import { HandshakeError } from '../src/base/errors.ts';
 import { concat as concatBytes, thrownBy } from './_bytes.ts';
 
 /** A head from its lines: each ends with CRLF, then the empty line. */

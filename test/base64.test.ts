@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeBase64, encodeBase64 } from '../src/base64.ts';
+import { decodeBase64, encodeBase64 } from '../src/bytes/base64.ts';
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
 const toBinaryString = (bytes: Uint8Array): string => Array.from(bytes, (b) => String.fromCharCode(b)).join('');

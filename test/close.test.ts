@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeClosePayload, encodeClosePayload, isValidCloseCode } from '../src/close.ts';
-import { CloseCode } from '../src/constants.ts';
+import { decodeClosePayload, encodeClosePayload, isValidCloseCode } from '../src/wire/close.ts';
+import { CloseCode } from '../src/base/constants.ts';
 import { expectProtocolError } from './_bytes.ts';
 
 const codeBytes = (code: number) => new Uint8Array([code >>> 8, code & 0xff]);

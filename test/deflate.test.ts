@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Deflater } from '../src/_deflate.ts';
-import { Inflater } from '../src/_inflate.ts';
+import { Deflater } from '../src/deflate/_deflate.ts';
+import { Inflater } from '../src/deflate/_inflate.ts';
 import { expectBytes, patternBytes } from './_bytes.ts';
 import { concat, fromHex, hex, loadZlib, sampleText, samples, utf8, zlibDeflate, zlibInflate } from './_deflate-data.ts';
 import { describeNodeBuiltins } from './_runtime.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HandshakeError, PROTOCOL_ERRORS, ProtocolError, type ProtocolErrorCode } from '../src/errors.ts';
+import { HandshakeError, PROTOCOL_ERRORS, ProtocolError, type ProtocolErrorCode } from '../src/base/errors.ts';
 
 describe('ProtocolError', () => {
   it('takes its close code and RFC section from the one table', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeFrame, encodeFrame, type Frame } from '../src/frame.ts';
-import { encodeHeader } from '../src/header.ts';
-import { applyMaskReference } from '../src/mask.ts';
-import { ProtocolError } from '../src/errors.ts';
+import { decodeFrame, encodeFrame, type Frame } from '../src/wire/frame.ts';
+import { encodeHeader } from '../src/wire/header.ts';
+import { applyMaskReference } from '../src/bytes/mask.ts';
+import { ProtocolError } from '../src/base/errors.ts';
 import { expectBytes, expectProtocolError, patternBytes } from './_bytes.ts';
 import { RFC6455_EXAMPLES, fromHex, hex, vectorBytes, vectorPayload } from './vectors/rfc6455.ts';
 

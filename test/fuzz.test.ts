@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TrackedBytes, checkInput, createRandom, fromHex, largestAllocation, nextInput } from '../fuzz/targets.ts';
-import { decodeFrame, encodeFrame } from '../src/frame.ts';
+import { decodeFrame, encodeFrame } from '../src/wire/frame.ts';
 import { importNode, itNodeBuiltins } from './_runtime.ts';
 
 describe('fuzz driver', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BUFFER_OVERHEAD, GrowingBuffer, MIN_CAPACITY } from '../src/_growing-buffer.ts';
+import { BUFFER_OVERHEAD, GrowingBuffer, MIN_CAPACITY } from '../src/streams/_growing-buffer.ts';
 import { applyMaskReference, encodeFrame, FrameDecoder, MessageDecoder } from '../src/index.ts';
 import { expectBytes, patternBytes } from './_bytes.ts';
 import { chop, concat } from './_streams.ts';

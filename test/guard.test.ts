@@ -2,12 +2,12 @@
  * Two static guards that keep the core portable.
  *
  * 1. The core is plain ECMAScript over `Uint8Array` and runs unchanged in Node, Deno, Bun and
- *    browsers. Every core file (src/ except src/cli/, the Node-only CLI) fails the guard on:
+ *    browsers. Every core file (src/ except the Node-only src/cli/ and src/node/) fails the guard on:
  *    - an import that is not relative (`node:` modules, bare `fs`/`crypto`, any package: the core
- *      has no dependencies), or one that reaches into src/cli/ or out of src/;
+ *      has no dependencies), or one that reaches into src/cli/, src/node/ or out of src/;
  *    - a reference to `Buffer`, `process`, `require`, `global`, `module`, `exports`, `__dirname`,
  *      `__filename`, `setImmediate`;
- *    - outside src/_host.ts, a reference to a host global (`globalThis`, `crypto`, `TextEncoder`,
+ *    - outside src/base/_host.ts, a reference to a host global (`globalThis`, `crypto`, `TextEncoder`,
  *      `TextDecoder`, `WebAssembly`, timers, `console`, …): host access lives in one place.
  * 2. A test file that runs in every runtime (any test/**\/*.test.ts not named *.node.test.ts) must
  *    load in a browser page: nothing it statically imports, directly or through local modules,
@@ -28,7 +28,7 @@ const NODE_ONLY = new Set([
   'Buffer', 'process', 'require', 'global', 'module', 'exports', '__dirname', '__filename', 'setImmediate',
 ]);
 
-/** Host globals: only src/_host.ts may touch them. */
+/** Host globals: only src/base/_host.ts may touch them. */
 const HOST_GLOBALS = new Set([
   'globalThis', 'self', 'window', 'document', 'navigator', 'crypto', 'TextEncoder', 'TextDecoder',
   'WebAssembly', 'CompressionStream', 'DecompressionStream', 'fetch', 'WebSocket', 'atob', 'btoa',
@@ -36,7 +36,7 @@ const HOST_GLOBALS = new Set([
   'structuredClone', 'console', 'Deno', 'Bun',
 ]);
 
-const HOST_MODULE = '_host.ts';
+const HOST_MODULE = 'base/_host.ts';
 
 /** Packages a portable test file may import (each works in a page). */
 const PORTABLE_PACKAGES = new Set(['vitest', 'fast-check', 'wsframe']);
@@ -111,6 +111,7 @@ function findViolations(ts: typeof TS, file: string, text: string): Violation[] 
       const path = new URL(specifier, `file:///repo/src/${file}`).pathname;
       if (!path.startsWith('/repo/src/')) report(node, `imports '${specifier}' from outside src/`);
       else if (path.startsWith('/repo/src/cli/')) report(node, `imports '${specifier}' from the Node-only CLI`);
+      else if (path.startsWith('/repo/src/node/')) report(node, `imports '${specifier}' from the Node-only adapters`);
     }
   }
 
@@ -163,6 +164,49 @@ function findUnportableImports(ts: typeof TS, testFile: string, read: (path: str
   return problems;
 }
 
+/** Folders of Node-only code (relative to the repository root): the CLI and the Node adapters. */
+const NODE_ONLY_FOLDERS = ['src/cli/', 'src/node/'];
+const isNodeOnly = (path: string): boolean => NODE_ONLY_FOLDERS.some((folder) => path.startsWith(folder));
+
+/**
+ * The layers of src/, bottom-up, and the folders each may import from (besides itself). The
+ * top-level files (index.ts) may import every layer; nothing imports them back, and nothing below
+ * the applications imports the adapters, the CLI or the Node-only code.
+ */
+const LAYERS: Record<string, readonly string[]> = {
+  base: [],
+  bytes: ['base'],
+  wire: ['base', 'bytes'],
+  streams: ['base', 'bytes', 'wire'],
+  handshake: ['base', 'bytes'],
+  deflate: ['base', 'bytes', 'wire', 'streams', 'handshake'],
+  connection: ['base', 'bytes', 'wire', 'streams', 'handshake', 'deflate'],
+  adapters: ['', 'base', 'bytes', 'wire', 'streams', 'handshake', 'deflate', 'connection'],
+  node: ['', 'adapters', 'base', 'bytes', 'wire', 'streams', 'handshake', 'deflate', 'connection'],
+};
+
+/** The layer folder of a path relative to src/ ('' for the top-level files). */
+const layerOf = (file: string): string => (file.includes('/') ? file.slice(0, file.indexOf('/')) : '');
+
+/** Imports that go against the layer table; `file` is relative to src/. */
+function findLayerViolations(ts: typeof TS, file: string, text: string): Violation[] {
+  const source = parse(ts, file, text);
+  const from = layerOf(file);
+  const violations: Violation[] = [];
+  for (const { node, specifier } of findImports(ts, source)) {
+    if (specifier === undefined || !specifier.startsWith('.')) continue;
+    const path = new URL(specifier, `file:///repo/src/${file}`).pathname;
+    if (!path.startsWith('/repo/src/')) continue;
+    const to = layerOf(path.slice('/repo/src/'.length));
+    if (to === from) continue;
+    const allowed = from === '' ? to !== 'cli' && to !== 'node' && to !== 'adapters' : from === 'cli' || (LAYERS[from]?.includes(to) ?? false);
+    if (!allowed) {
+      violations.push({ file, line: lineOf(source, node), what: `imports '${specifier}': layer ${from || 'index'} may not import ${to || 'index'}` });
+    }
+  }
+  return violations;
+}
+
 const format = (violations: Violation[]): string[] => violations.map((v) => `src/${v.file}:${v.line} ${v.what}`);
 
 // Variable specifier: no bundler should try to resolve the compiler for a page.
@@ -185,7 +229,7 @@ async function reader(): Promise<(path: string) => string> {
   return (path) => fs.readFileSync(new URL(path, repository), 'utf8');
 }
 
-describeNodeBuiltins('core files use no Node-only API and touch host globals only in src/_host.ts', () => {
+describeNodeBuiltins('core files use no Node-only API and touch host globals only in src/base/_host.ts', () => {
   it('the guard catches a Node import, Buffer, process, require and a stray host global', async () => {
     const ts = await loadTs();
     const text = [
@@ -210,8 +254,8 @@ describeNodeBuiltins('core files use no Node-only API and touch host globals onl
       'src/stray.ts:6 refers to `Buffer`, which only Node has',
       'src/stray.ts:7 refers to `process`, which only Node has',
       'src/stray.ts:8 refers to `require`, which only Node has',
-      'src/stray.ts:10 refers to the host global `TextDecoder` (only src/_host.ts may)',
-      'src/stray.ts:11 refers to the host global `globalThis` (only src/_host.ts may)',
+      'src/stray.ts:10 refers to the host global `TextDecoder` (only src/base/_host.ts may)',
+      'src/stray.ts:11 refers to the host global `globalThis` (only src/base/_host.ts may)',
     ]);
   });
 
@@ -228,21 +272,54 @@ describeNodeBuiltins('core files use no Node-only API and touch host globals onl
       '}',
     ].join('\n');
     expect(format(findViolations(ts, 'clean.ts', text))).toEqual([]);
-    // src/_host.ts may use host globals, but not Node-only ones.
-    expect(format(findViolations(ts, '_host.ts', 'export const decoder = new globalThis.TextDecoder();'))).toEqual([]);
-    expect(format(findViolations(ts, '_host.ts', 'export const b = Buffer.alloc(1);'))).toEqual([
-      'src/_host.ts:1 refers to `Buffer`, which only Node has',
+    // src/base/_host.ts may use host globals, but not Node-only ones.
+    expect(format(findViolations(ts, HOST_MODULE, 'export const decoder = new globalThis.TextDecoder();'))).toEqual([]);
+    expect(format(findViolations(ts, HOST_MODULE, 'export const b = Buffer.alloc(1);'))).toEqual([
+      'src/base/_host.ts:1 refers to `Buffer`, which only Node has',
     ]);
   });
 
   it('every core file passes', async () => {
     const ts = await loadTs();
     const read = await reader();
-    const files = (await listFiles('src/')).filter((path) => path.endsWith('.ts') && !path.startsWith('src/cli/'));
+    const files = (await listFiles('src/')).filter((path) => path.endsWith('.ts') && !isNodeOnly(path));
     // A guard that read no file could not fail.
     expect(files).toContain('src/index.ts');
     expect(files).toContain(`src/${HOST_MODULE}`);
     const violations = files.flatMap((path) => findViolations(ts, path.slice('src/'.length), read(path)));
+    expect(format(violations)).toEqual([]);
+  });
+});
+
+describeNodeBuiltins('src/ imports only downwards through the layer table', () => {
+  it('the layer guard catches an upward import, a sideways one and an import of the entry point', async () => {
+    const ts = await loadTs();
+    const text = [
+      "import { FrameDecoder } from '../streams/frame-decoder.ts';",
+      "import { sha1 } from '../bytes/sha1.ts';",
+      "import { encodeFrame } from '../wire/frame.ts';",
+      "import { ProtocolError } from '../base/errors.ts';",
+      "import { parseExtensions } from '../handshake/extensions.ts';",
+      "import { Opcode } from '../index.ts';",
+    ].join('\n');
+    expect(format(findLayerViolations(ts, 'wire/stray.ts', text))).toEqual([
+      "src/wire/stray.ts:1 imports '../streams/frame-decoder.ts': layer wire may not import streams",
+      "src/wire/stray.ts:5 imports '../handshake/extensions.ts': layer wire may not import handshake",
+      "src/wire/stray.ts:6 imports '../index.ts': layer wire may not import index",
+    ]);
+    expect(format(findLayerViolations(ts, 'index.ts', "export * from './node/adapter.ts';"))).toEqual([
+      "src/index.ts:1 imports './node/adapter.ts': layer index may not import node",
+    ]);
+  });
+
+  it('every file of src/ sits in a known layer and imports only the layers below it', async () => {
+    const ts = await loadTs();
+    const read = await reader();
+    const files = (await listFiles('src/')).filter((path) => path.endsWith('.ts'));
+    const unknown = files.map((path) => layerOf(path.slice('src/'.length)))
+      .filter((layer) => layer !== '' && layer !== 'cli' && !(layer in LAYERS));
+    expect(unknown).toEqual([]);
+    const violations = files.flatMap((path) => findLayerViolations(ts, path.slice('src/'.length), read(path)));
     expect(format(violations)).toEqual([]);
   });
 });

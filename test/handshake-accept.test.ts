@@ -6,9 +6,9 @@ import {
   generateKey,
   isValidKey,
   WEBSOCKET_GUID,
-} from '../src/handshake-accept.ts';
-import { sha1 } from '../src/sha1.ts';
-import { decodeBase64, encodeBase64 } from '../src/base64.ts';
+} from '../src/handshake/accept.ts';
+import { sha1 } from '../src/bytes/sha1.ts';
+import { decodeBase64, encodeBase64 } from '../src/bytes/base64.ts';
 import { importNode, itNodeBuiltins } from './_runtime.ts';
 
 type NodeCrypto = typeof import('node:crypto');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { HANDSHAKE_ERRORS } from '../src/handshake-errors.ts';
-import { createClientHandshake, validateServerHandshake } from '../src/handshake-client.ts';
-import { parseClientHandshake } from '../src/handshake-server.ts';
-import { isValidKey } from '../src/handshake-accept.ts';
+import { HANDSHAKE_ERRORS } from '../src/handshake/error-codes.ts';
+import { createClientHandshake, validateServerHandshake } from '../src/handshake/client.ts';
+import { parseClientHandshake } from '../src/handshake/server.ts';
+import { isValidKey } from '../src/handshake/accept.ts';
 import {
   bytesOf,
   expectHandshakeError,

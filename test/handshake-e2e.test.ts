@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { HandshakeError } from '../src/errors.ts';
+import { HandshakeError } from '../src/base/errors.ts';
 import {
   type ClientHandshake,
   createClientHandshake,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { type Extension, formatExtensions, parseExtensions } from '../src/handshake-extensions.ts';
+import { type Extension, formatExtensions, parseExtensions } from '../src/handshake/extensions.ts';
 import { expectHandshakeError } from './_handshake.ts';
 
 const TCHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".split('');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DEFAULT_MAX_HEAD_LENGTH, HttpHeadReader, type HttpHeadResult } from '../src/handshake-head.ts';
+import { DEFAULT_MAX_HEAD_LENGTH, HttpHeadReader, type HttpHeadResult } from '../src/handshake/head.ts';
 import { bytesOf, concatBytes as concat, expectHandshakeError, head, RFC_REQUEST_LINES, textOf } from './_handshake.ts';
 import { expectBytes } from './_bytes.ts';
 

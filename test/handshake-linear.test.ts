@@ -6,10 +6,10 @@
  * bounds are generous and a linear parser gets three attempts, for noisy shared machines.
  */
 import { describe, expect, it } from 'vitest';
-import { HttpHeadReader } from '../src/handshake-head.ts';
-import { parseClientHandshake } from '../src/handshake-server.ts';
-import { validateServerHandshake } from '../src/handshake-client.ts';
-import { parseExtensions } from '../src/handshake-extensions.ts';
+import { HttpHeadReader } from '../src/handshake/head.ts';
+import { parseClientHandshake } from '../src/handshake/server.ts';
+import { validateServerHandshake } from '../src/handshake/client.ts';
+import { parseExtensions } from '../src/handshake/extensions.ts';
 import { bytesOf, expectHandshakeError, RFC_KEY } from './_handshake.ts';
 
 const SMALL = 128 * 1024;

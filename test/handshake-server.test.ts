@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { HandshakeError } from '../src/errors.ts';
-import { HANDSHAKE_ERRORS } from '../src/handshake-errors.ts';
-import { createHandshakeRejection, createServerHandshake, parseClientHandshake } from '../src/handshake-server.ts';
+import { HandshakeError } from '../src/base/errors.ts';
+import { HANDSHAKE_ERRORS } from '../src/handshake/error-codes.ts';
+import { createHandshakeRejection, createServerHandshake, parseClientHandshake } from '../src/handshake/server.ts';
 import {
   bytesOf,
   expectHandshakeError,

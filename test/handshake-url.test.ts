@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatHostHeader, parseWebSocketUrl } from '../src/handshake-url.ts';
+import { formatHostHeader, parseWebSocketUrl } from '../src/handshake/url.ts';
 
 describe('parseWebSocketUrl', () => {
   const VALID: Array<[string, ReturnType<typeof parseWebSocketUrl>]> = [

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeHeader, encodeHeader, headerLengthFor, writeHeader } from '../src/header.ts';
-import { checkFrameHeader, opcodeName, resolveDecodeOptions } from '../src/check.ts';
-import { ProtocolError } from '../src/errors.ts';
-import { DEFAULT_MAX_PAYLOAD_LENGTH } from '../src/constants.ts';
+import { decodeHeader, encodeHeader, headerLengthFor, writeHeader } from '../src/wire/header.ts';
+import { checkFrameHeader, opcodeName, resolveDecodeOptions } from '../src/wire/check.ts';
+import { ProtocolError } from '../src/base/errors.ts';
+import { DEFAULT_MAX_PAYLOAD_LENGTH } from '../src/base/constants.ts';
 import { expectProtocolError } from './_bytes.ts';
 import { fromHex, hex } from './vectors/rfc6455.ts';
 

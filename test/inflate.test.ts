@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Deflater } from '../src/_deflate.ts';
-import { Inflater } from '../src/_inflate.ts';
-import { ProtocolError } from '../src/errors.ts';
+import { Deflater } from '../src/deflate/_deflate.ts';
+import { Inflater } from '../src/deflate/_inflate.ts';
+import { ProtocolError } from '../src/base/errors.ts';
 import { expectBytes, expectProtocolError, patternBytes } from './_bytes.ts';
 import {
   BitWriter, concat, fixedSymbol, fromHex, fromUtf8, loadZlib, sampleJson, samples, utf8, zlibDeflate, zlibDeflateMessages,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { applyMask, applyMaskReference } from '../src/mask.ts';
-import { copyMasked } from '../src/_copy.ts';
+import { applyMask, applyMaskReference } from '../src/bytes/mask.ts';
+import { copyMasked } from '../src/bytes/_copy.ts';
 import { expectBytes, patternBytes } from './_bytes.ts';
 
 const KEY = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { sha1, sha1Async, SHA1_DIGEST_LENGTH } from '../src/sha1.ts';
+import { sha1, sha1Async, SHA1_DIGEST_LENGTH } from '../src/bytes/sha1.ts';
 import { importNode, itNode, itNodeBuiltins } from './_runtime.ts';
 import { patternBytes } from './_bytes.ts';
 

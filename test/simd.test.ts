@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { copyXorSimd, hasSimd, setInstantiate, SIMD_MIN, type Instantiate } from '../src/_simd.ts';
-import { instantiateWasm } from '../src/_host.ts';
-import { applyMaskReference } from '../src/mask.ts';
-import { encodeFrame } from '../src/frame.ts';
-import { FrameDecoder, FrameStreamDecoder } from '../src/frame-decoder.ts';
-import { MessageDecoder } from '../src/message-decoder.ts';
+import { copyXorSimd, hasSimd, setInstantiate, SIMD_MIN, type Instantiate } from '../src/bytes/_simd.ts';
+import { instantiateWasm } from '../src/base/_host.ts';
+import { applyMaskReference } from '../src/bytes/mask.ts';
+import { encodeFrame } from '../src/wire/frame.ts';
+import { FrameDecoder, FrameStreamDecoder } from '../src/streams/frame-decoder.ts';
+import { MessageDecoder } from '../src/streams/message-decoder.ts';
 import { expectBytes, patternBytes } from './_bytes.ts';
 
 const WINDOW = 64 * 1024;

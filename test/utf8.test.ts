@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Utf8Validator, isValidUtf8 } from '../src/utf8.ts';
+import { Utf8Validator, isValidUtf8 } from '../src/bytes/utf8.ts';
 
 const fatal = new TextDecoder('utf-8', { fatal: true });
 function platformSaysValid(bytes: Uint8Array): boolean {

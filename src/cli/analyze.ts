@@ -9,7 +9,7 @@ import {
   FrameStreamDecoder, MessageDecoder, ProtocolError, decodeClosePayload, encodeBase64, isValidUtf8,
   type FrameHeader, type MessageExtension,
 } from '../index.ts';
-import { decodeUtf8, encodeUtf8 } from '../_host.ts';
+import { decodeUtf8, encodeUtf8 } from '../base/_host.ts';
 import { toHex } from './bytes.ts';
 
 export type Direction = 'client' | 'server';

@@ -1,6 +1,6 @@
 /** Byte helpers of the CLI: parsing hex and base64 input, hex dumps. */
 
-import { decodeBase64 } from '../base64.ts';
+import { decodeBase64 } from '../bytes/base64.ts';
 
 /** A mistake in what the user gave the CLI: printed as `wsframe: <message>`, exit code 2. */
 export class UsageError extends Error {

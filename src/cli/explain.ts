@@ -7,7 +7,7 @@ import {
   Opcode, ProtocolError, Utf8Validator, applyMask, checkFrameHeader, decodeClosePayload, decodeHeader, opcodeName,
   resolveDecodeOptions, type DecodeOptions, type FrameHeader,
 } from '../index.ts';
-import { decodeUtf8 } from '../_host.ts';
+import { decodeUtf8 } from '../base/_host.ts';
 import { hexDump, toHex } from './bytes.ts';
 import type { Style } from './style.ts';
 

@@ -9,7 +9,7 @@ import {
   HandshakeError, HttpHeadReader, PerMessageDeflate, computeAcceptKey, parseClientHandshake, parseExtensions,
   validateServerHandshake, type ClientHandshake, type HttpHeadResult, type MessageExtension,
 } from '../index.ts';
-import { parseHead } from '../_http.ts';
+import { parseHead } from '../handshake/_http.ts';
 import { StreamAnalyzer, type Direction, type StreamRecord } from './analyze.ts';
 import { readCapture, type CapturedPacket, type CaptureStats } from './capture.ts';
 import { createPacketCounts, decodeTcpPacket } from './packet.ts';

@@ -16,8 +16,8 @@
 
 import { constants as bufferConstants } from 'node:buffer';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
-import { ProtocolError } from '../errors.ts';
-import type { PerMessageCodec, PerMessageCodecConfig } from '../permessage-deflate.ts';
+import { ProtocolError } from '../base/errors.ts';
+import type { PerMessageCodec, PerMessageCodecConfig } from '../deflate/permessage-deflate.ts';
 
 const TAIL = new Uint8Array([0x00, 0x00, 0xff, 0xff]);
 const EMPTY: Uint8Array = new Uint8Array(0);

@@ -2,7 +2,7 @@
  * RFC 6455 §5.7 examples as typed wire vectors, each run through both the encoder and the
  * decoder. Fields are labelled under the bytes.
  */
-import { Opcode } from '../../src/constants.ts';
+import { Opcode } from '../../src/base/constants.ts';
 
 export interface WireVector {
   name: string;

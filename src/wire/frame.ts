@@ -4,12 +4,12 @@
  * @module
  */
 
-import { MASKING_KEY_SIZE, MAX_7BIT_LENGTH, MAX_CONTROL_PAYLOAD, isControlOpcode, isKnownOpcode } from './constants.ts';
+import { MASKING_KEY_SIZE, MAX_7BIT_LENGTH, MAX_CONTROL_PAYLOAD, isControlOpcode, isKnownOpcode } from '../base/constants.ts';
 import { checkFrameHeader, resolveDecodeOptions, type DecodeOptions } from './check.ts';
 import { checkHeaderInit, decodeHeader, headerLengthFor, writeCheckedHeader } from './header.ts';
-import { applyMask } from './mask.ts';
-import { copyBytes } from './_bytes.ts';
-import { copyXorSmall } from './_copy.ts';
+import { applyMask } from '../bytes/mask.ts';
+import { copyBytes } from '../bytes/_bytes.ts';
+import { copyXorSmall } from '../bytes/_copy.ts';
 
 /** A decoded frame. */
 export interface Frame {

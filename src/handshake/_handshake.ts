@@ -6,9 +6,9 @@
  * @module
  */
 
-import { HandshakeError } from './errors.ts';
+import { HandshakeError } from '../base/errors.ts';
 import { checkHeaderValue, handshakeError, isToken, splitList } from './_http.ts';
-import { type Extension, parseExtensions } from './handshake-extensions.ts';
+import { type Extension, parseExtensions } from './extensions.ts';
 
 /**
  * Parses a received `Sec-WebSocket-Protocol` value: a list of unique tokens (RFC 6455 §4.1

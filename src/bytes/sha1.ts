@@ -8,7 +8,7 @@
  * @module
  */
 
-import { getSubtleDigest } from './_host.ts';
+import { getSubtleDigest } from '../base/_host.ts';
 import { applyRounds, expandSchedule, initState, writeDigest } from './_sha1.ts';
 
 /**

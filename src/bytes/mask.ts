@@ -5,7 +5,7 @@
  * @module
  */
 
-import { MASKING_KEY_SIZE } from './constants.ts';
+import { MASKING_KEY_SIZE } from '../base/constants.ts';
 
 // Below this many bytes a byte loop beats building a Uint32Array view (measured on Node 20:
 // the 4x-unrolled byte loop wins at 16 B, the word loop from ~64 B up).

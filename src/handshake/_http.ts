@@ -11,8 +11,8 @@
  * @module
  */
 
-import { HandshakeError } from './errors.ts';
-import { HANDSHAKE_ERRORS, type HandshakeErrorCode } from './handshake-errors.ts';
+import { HandshakeError } from '../base/errors.ts';
+import { HANDSHAKE_ERRORS, type HandshakeErrorCode } from './error-codes.ts';
 
 const HTAB = 0x09;
 const LF = 0x0a;

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { instantiateWasm, type WasmExports } from './_host.ts';
+import { instantiateWasm, type WasmExports } from '../base/_host.ts';
 
 /**
  * Below this many bytes the JS path (native copy + word loop) is used: the fixed cost of two

@@ -8,14 +8,14 @@
 
 import { FIN_BIT, FrameReader, OPCODE_BITS, RSV_BITS, rebaseError, unmaskPayload } from './_frame-reader.ts';
 import { BUFFER_OVERHEAD, GrowingBuffer } from './_growing-buffer.ts';
-import { copyUnmasked } from './_copy.ts';
-import { decodeUtf8 } from './_host.ts';
-import { opcodeName, type DecodeOptions } from './check.ts';
-import { decodeClosePayload } from './close.ts';
-import { MASKING_KEY_SIZE, Opcode } from './constants.ts';
-import { ProtocolError } from './errors.ts';
-import type { FrameHeader } from './header.ts';
-import { Utf8Validator } from './utf8.ts';
+import { copyUnmasked } from '../bytes/_copy.ts';
+import { decodeUtf8 } from '../base/_host.ts';
+import { opcodeName, type DecodeOptions } from '../wire/check.ts';
+import { decodeClosePayload } from '../wire/close.ts';
+import { MASKING_KEY_SIZE, Opcode } from '../base/constants.ts';
+import { ProtocolError } from '../base/errors.ts';
+import type { FrameHeader } from '../wire/header.ts';
+import { Utf8Validator } from '../bytes/utf8.ts';
 
 /** Default `maxMessageLength` of {@link MessageDecoder}: 64 MiB, the same as `maxPayloadLength`. */
 export const DEFAULT_MAX_MESSAGE_LENGTH = 64 * 1024 * 1024;

@@ -5,12 +5,12 @@
  * @module
  */
 
-import { copyXorSmall } from './_copy.ts';
-import { encodeUtf8, getRandomValues } from './_host.ts';
-import { encodeClosePayload } from './close.ts';
-import { MASKING_KEY_SIZE, MAX_CONTROL_PAYLOAD, Opcode } from './constants.ts';
-import { headerLengthFor, writeCheckedHeader, type HeaderInit } from './header.ts';
-import { applyMask } from './mask.ts';
+import { copyXorSmall } from '../bytes/_copy.ts';
+import { encodeUtf8, getRandomValues } from '../base/_host.ts';
+import { encodeClosePayload } from '../wire/close.ts';
+import { MASKING_KEY_SIZE, MAX_CONTROL_PAYLOAD, Opcode } from '../base/constants.ts';
+import { headerLengthFor, writeCheckedHeader, type HeaderInit } from '../wire/header.ts';
+import { applyMask } from '../bytes/mask.ts';
 
 /** Options of the control-frame builders ({@link encodePing}, {@link encodePong}, {@link encodeClose}). */
 export interface EncodeOptions {

@@ -26,7 +26,7 @@ import {
   LENGTH_BASE, LENGTH_EXTRA, LITLEN_CODES, MAX_CODE_BITS, MAX_MATCH, MAX_WINDOW_BITS, MIN_WINDOW_BITS, SYNC_TAIL,
   firstCodes, reverseBits,
 } from './_deflate-tables.ts';
-import { ProtocolError, type ProtocolErrorCode } from './errors.ts';
+import { ProtocolError, type ProtocolErrorCode } from '../base/errors.ts';
 
 // Primary table sizes: 10 bits covers every literal/length code of typical dynamic tables in one
 // lookup; distances are fewer and shorter.

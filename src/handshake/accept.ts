@@ -6,10 +6,10 @@
  * @module
  */
 
-import { encodeUtf8, getRandomValues } from './_host.ts';
-import { decodeBase64, encodeBase64 } from './base64.ts';
-import { applyRounds, expandSchedule, initState, writeDigest } from './_sha1.ts';
-import { SHA1_DIGEST_LENGTH, sha1, sha1Async } from './sha1.ts';
+import { encodeUtf8, getRandomValues } from '../base/_host.ts';
+import { decodeBase64, encodeBase64 } from '../bytes/base64.ts';
+import { applyRounds, expandSchedule, initState, writeDigest } from '../bytes/_sha1.ts';
+import { SHA1_DIGEST_LENGTH, sha1, sha1Async } from '../bytes/sha1.ts';
 
 /**
  * RFC 6455 §1.3: the globally unique identifier the server appends to the client's key before

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { HandshakeError } from './errors.ts';
+import type { HandshakeError } from '../base/errors.ts';
 import { handshakeError } from './_http.ts';
 
 /**

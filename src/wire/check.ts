@@ -5,8 +5,8 @@
  * @module
  */
 
-import { DEFAULT_MAX_PAYLOAD_LENGTH, MAX_CONTROL_PAYLOAD, isControlOpcode, isKnownOpcode } from './constants.ts';
-import { ProtocolError } from './errors.ts';
+import { DEFAULT_MAX_PAYLOAD_LENGTH, MAX_CONTROL_PAYLOAD, isControlOpcode, isKnownOpcode } from '../base/constants.ts';
+import { ProtocolError } from '../base/errors.ts';
 import type { FrameHeader } from './header.ts';
 
 /** Options of every decoder. */

@@ -9,11 +9,11 @@
 
 import { FIN_BIT, FrameReader, OPCODE_BITS, unmaskPayload } from './_frame-reader.ts';
 import { GrowingBuffer } from './_growing-buffer.ts';
-import type { DecodeOptions } from './check.ts';
-import { MASKING_KEY_SIZE } from './constants.ts';
-import type { Frame } from './frame.ts';
-import { decodeHeader, type FrameHeader } from './header.ts';
-import { copyUnmasked, unmaskInPlace } from './_copy.ts';
+import type { DecodeOptions } from '../wire/check.ts';
+import { MASKING_KEY_SIZE } from '../base/constants.ts';
+import type { Frame } from '../wire/frame.ts';
+import { decodeHeader, type FrameHeader } from '../wire/header.ts';
+import { copyUnmasked, unmaskInPlace } from '../bytes/_copy.ts';
 
 const RSV1_BIT = 0x40;
 const RSV2_BIT = 0x20;

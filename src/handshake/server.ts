@@ -5,8 +5,8 @@
  * @module
  */
 
-import { encodeUtf8 } from './_host.ts';
-import type { HandshakeError } from './errors.ts';
+import { encodeUtf8 } from '../base/_host.ts';
+import type { HandshakeError } from '../base/errors.ts';
 import {
   appendExtraHeaders,
   encodeHead,
@@ -20,9 +20,9 @@ import {
   parseHttpVersion,
 } from './_http.ts';
 import { findUnofferedExtension, parseExtensionsOption, parseProtocols } from './_handshake.ts';
-import { computeAcceptKey, isValidKey } from './handshake-accept.ts';
-import { HANDSHAKE_ERRORS } from './handshake-errors.ts';
-import { type Extension, parseExtensions } from './handshake-extensions.ts';
+import { computeAcceptKey, isValidKey } from './accept.ts';
+import { HANDSHAKE_ERRORS } from './error-codes.ts';
+import { type Extension, parseExtensions } from './extensions.ts';
 
 /** A client's opening handshake, parsed and validated by {@link parseClientHandshake}. */
 export interface ClientHandshake {

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD } from './constants.ts';
-import { ProtocolError } from './errors.ts';
-import { decodeUtf8, encodeUtf8 } from './_host.ts';
-import { Utf8Validator } from './utf8.ts';
+import { MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD } from '../base/constants.ts';
+import { ProtocolError } from '../base/errors.ts';
+import { decodeUtf8, encodeUtf8 } from '../base/_host.ts';
+import { Utf8Validator } from '../bytes/utf8.ts';
 
 /**
  * Whether `code` may appear in a close frame on the wire (RFC 6455 §7.4.1, §7.4.2): 1000–1003,

@@ -30,9 +30,9 @@
 
 import {
   LENGTH_16BIT_MARKER, LENGTH_64BIT_MARKER, MASKING_KEY_SIZE, MAX_16BIT_LENGTH, MAX_7BIT_LENGTH,
-} from './constants.ts';
-import { ProtocolError } from './errors.ts';
-import { copyBytes } from './_bytes.ts';
+} from '../base/constants.ts';
+import { ProtocolError } from '../base/errors.ts';
+import { copyBytes } from '../bytes/_bytes.ts';
 
 const FIN_BIT = 0x80;
 const RSV1_BIT = 0x40;

@@ -8,12 +8,12 @@
 
 import { Deflater } from './_deflate.ts';
 import { MAX_WINDOW_BITS, MIN_WINDOW_BITS } from './_deflate-tables.ts';
-import { handshakeError } from './_http.ts';
+import { handshakeError } from '../handshake/_http.ts';
 import { Inflater } from './_inflate.ts';
-import { Opcode } from './constants.ts';
-import type { Extension } from './handshake-extensions.ts';
-import type { ExtensionMessage, MessageExtension } from './message-decoder.ts';
-import type { MessageEncodeExtension } from './message-encoder.ts';
+import { Opcode } from '../base/constants.ts';
+import type { Extension } from '../handshake/extensions.ts';
+import type { ExtensionMessage, MessageExtension } from '../streams/message-decoder.ts';
+import type { MessageEncodeExtension } from '../streams/message-encoder.ts';
 
 const NAME = 'permessage-deflate';
 /** RFC 7692 §7.1.2: a window-bits value is a decimal integer 8..15, nothing else. */

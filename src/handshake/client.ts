@@ -5,7 +5,7 @@
  * @module
  */
 
-import { HandshakeError } from './errors.ts';
+import { HandshakeError } from '../base/errors.ts';
 import {
   appendExtraHeaders,
   CLIENT_ERROR_STATUS,
@@ -20,9 +20,9 @@ import {
   parseHttpVersion,
 } from './_http.ts';
 import { checkProtocolsOption, findUnofferedExtension, parseExtensionsOption, parseProtocols } from './_handshake.ts';
-import { computeAcceptKey, generateKey, isValidKey } from './handshake-accept.ts';
-import { type Extension, parseExtensions } from './handshake-extensions.ts';
-import { formatHostHeader, parseWebSocketUrl } from './handshake-url.ts';
+import { computeAcceptKey, generateKey, isValidKey } from './accept.ts';
+import { type Extension, parseExtensions } from './extensions.ts';
+import { formatHostHeader, parseWebSocketUrl } from './url.ts';
 
 /** What {@link createClientHandshake} needs to write an upgrade request. */
 export interface ClientHandshakeOptions {

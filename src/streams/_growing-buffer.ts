@@ -19,7 +19,7 @@
  * @module
  */
 
-import { copyUnmasked } from './_copy.ts';
+import { copyUnmasked } from '../bytes/_copy.ts';
 
 /**
  * Smallest capacity the bound allows: what one unfinished frame or message may cost before 2 × its

@@ -14,13 +14,13 @@
 import {
   LENGTH_16BIT_MARKER, LENGTH_64BIT_MARKER, MASKING_KEY_SIZE, MAX_16BIT_LENGTH, MAX_7BIT_LENGTH, MAX_CONTROL_PAYLOAD,
   MAX_HEADER_SIZE, Opcode,
-} from './constants.ts';
-import { checkFrameHeader, resolveDecodeOptions, type DecodeOptions, type ResolvedDecodeOptions } from './check.ts';
-import { ProtocolError } from './errors.ts';
-import { decodeHeader, type FrameHeader } from './header.ts';
-import { applyMask } from './mask.ts';
-import { copyXorSmall, FUSED_UNMASK_MAX } from './_copy.ts';
-import { copyXorSimd, SIMD_MIN } from './_simd.ts';
+} from '../base/constants.ts';
+import { checkFrameHeader, resolveDecodeOptions, type DecodeOptions, type ResolvedDecodeOptions } from '../wire/check.ts';
+import { ProtocolError } from '../base/errors.ts';
+import { decodeHeader, type FrameHeader } from '../wire/header.ts';
+import { applyMask } from '../bytes/mask.ts';
+import { copyXorSmall, FUSED_UNMASK_MAX } from '../bytes/_copy.ts';
+import { copyXorSimd, SIMD_MIN } from '../bytes/_simd.ts';
 
 /** First header byte: FIN bit. */
 export const FIN_BIT = 0x80;
