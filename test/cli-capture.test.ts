@@ -145,6 +145,28 @@ describeNode('CaptureReader on libpcap files', () => {
     expect(() => reader.end()).toThrow(first);
   });
 
+  it('releases each chunk once read: after 16 MiB in 64 KiB chunks it retains at most one chunk and one record', () => {
+    // Regression: skip() returned before its clean-up when a record ended inside a chunk, so
+    // every chunk read stayed referenced (190 of 191 MiB after reading a 191 MiB capture).
+    const CHUNK = 64 * 1024;
+    const RECORD = 1000; // 1016 bytes with its header: records end inside chunks
+    const data = new Uint8Array(RECORD).fill(0x5a);
+    const count = Math.ceil((16 * 1024 * 1024) / (RECORD + 16));
+    const file = pcapFile(Array.from({ length: count }, (_, i) => ({ seconds: i, data })), { linkType: 1 });
+    const reader = new CaptureReader();
+    let packets = 0;
+    let mostRetained = 0;
+    for (const chunk of chunked(file, CHUNK)) {
+      reader.push(chunk.slice()); // fresh chunks, as a file read gives them
+      for (const _ of reader.packets()) packets++;
+      mostRetained = Math.max(mostRetained, reader.retainedBytes);
+    }
+    reader.end();
+    expect(packets).toBe(count);
+    expect(mostRetained).toBeLessThanOrEqual(CHUNK + RECORD + 16);
+    expect(reader.retainedBytes).toBeLessThanOrEqual(CHUNK);
+  });
+
   it('reads a record pushed one byte at a time in linear time (4x the bytes, under 10x the time)', () => {
     function timeOneBytePushes(length: number): number {
       const data = new Uint8Array(length).fill(7);

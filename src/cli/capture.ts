@@ -155,7 +155,8 @@ type ReaderState =
 
 /**
  * A FIFO of pushed chunks with a read position: taking bytes is linear in the bytes taken, never
- * in the bytes buffered (no re-concatenation on push).
+ * in the bytes buffered (no re-concatenation on push). A chunk is released as soon as its last
+ * byte is taken, so the queue holds the unread bytes plus the read part of the first chunk.
  */
 class ByteQueue {
   private chunks: Uint8Array[] = [];
@@ -165,6 +166,13 @@ class ByteQueue {
   length = 0;
   /** Bytes taken since the start: the file offset of the next byte. */
   consumed = 0;
+
+  /** Bytes of the chunks still referenced: the unread bytes and the read part of the first chunk. */
+  get retainedBytes(): number {
+    let total = 0;
+    for (const chunk of this.chunks) total += chunk.length;
+    return total;
+  }
 
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
@@ -207,22 +215,25 @@ class ByteQueue {
       const available = this.chunks[this.head].length - this.position;
       if (left < available) {
         this.position += left;
-        return;
+        break;
       }
       left -= available;
       this.position = 0;
-      this.head++;
+      // Release the chunk now: a skip ending inside the next chunk must not keep this one alive.
+      this.chunks[this.head++] = EMPTY;
     }
-    if (this.position === 0 && this.head === this.chunks.length) {
+    if (this.head === this.chunks.length) {
       this.chunks = [];
       this.head = 0;
     } else if (this.head > 64 && this.head * 2 > this.chunks.length) {
-      // Drop taken chunks in bulk so the array does not grow with the file (amortised O(1)).
+      // Drop the released slots in bulk so the array does not grow with the file (amortised O(1)).
       this.chunks = this.chunks.slice(this.head);
       this.head = 0;
     }
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 function view(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -290,6 +301,14 @@ export class CaptureReader {
   get format(): CaptureFormat | undefined {
     const kind = this.state.kind;
     return kind === 'pcap' || kind === 'pcapng' ? kind : undefined;
+  }
+
+  /**
+   * Bytes of pushed chunks the reader still references (unread bytes, plus the read part of the
+   * chunk being read): at most one record plus one chunk, whatever the file size.
+   */
+  get retainedBytes(): number {
+    return this.queue.retainedBytes;
   }
 
   /** Adds the next bytes of the capture. The chunk is kept by reference, not copied. */
