@@ -12,9 +12,9 @@ import type { CloseInfo } from '../examples/connection.ts';
 import { createEchoServer, type EchoServerOptions } from '../examples/echo-server.ts';
 import { exchangeMessages, type ExchangeMessage } from '../examples/echo-client.ts';
 import { browserExchange, type BrowserExchangeReport } from './interop/browser-exchange.js';
+import { CHROMIUM } from './_peers.ts';
 
-/** `/usr/bin/python3`: Debian's Python, which has python3-websockets and python3-wsproto. */
-export const PYTHON = '/usr/bin/python3';
+export { PYTHON } from './_peers.ts';
 
 /** The example echo server on 127.0.0.1, on a port the system picks. */
 export interface RunningEchoServer {
@@ -148,7 +148,7 @@ export async function runChromiumExchange(url: string, close: { code: number; re
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      executablePath: CHROMIUM,
       timeout: 30_000,
       // playwright-core itself adds a fresh temporary --user-data-dir (and refuses one given here).
       args: [

@@ -9,10 +9,10 @@
  * live on the same file. In the compressed ones every message must inflate to what was sent.
  */
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { analyzeCapture, type PcapRecord } from '../src/cli/pcap.ts';
 import type { FrameRecord } from '../src/cli/analyze.ts';
+import { requirePeer } from './_peers.ts';
 // @ts-expect-error: a plain .mjs script without types
 import { tsharkFrames } from './fixtures/tshark-websocket.mjs';
 
@@ -59,14 +59,7 @@ function asTshark(frame: FrameRecord & { from: string }, like: TsharkFrame): Tsh
   return ours;
 }
 
-function hasTshark(): boolean {
-  try {
-    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const withTshark = requirePeer('tshark');
 
 describe('wsframe pcap agrees with tshark on real captures', () => {
   for (const name of ['websocket-python-plain.pcapng', 'websocket-echo-python-plain.pcapng']) {
@@ -82,7 +75,7 @@ describe('wsframe pcap agrees with tshark on real captures', () => {
       }
     });
 
-    it.runIf(hasTshark())(`tshark run live on ${name} still gives the committed output`, () => {
+    withTshark.it(`tshark run live on ${name} still gives the committed output`, () => {
       const live = tsharkFrames(fixture(name).pathname);
       const committed = JSON.parse(readFileSync(fixture(name.replace('.pcapng', '.tshark.json')), 'utf8'));
       expect(live).toEqual(committed);

@@ -11,9 +11,11 @@ import { exchangeMessages } from '../examples/echo-client.ts';
 import {
   cleanClose, expectedDigests, lastJson, runChromiumExchange, runProcess, startEchoServer, type RunningEchoServer,
 } from './_interop.ts';
+import { requirePeer } from './_peers.ts';
 import type { BrowserExchangeReport } from './interop/browser-exchange.js';
 
 // The unfragmented messages of the exchange (a WebSocket API client cannot send fragments).
+const withChromium = requirePeer('chromium');
 const EXPECTED = expectedDigests(exchangeMessages().filter((message) => message.maxFrameLength === undefined));
 
 describe('the WebSocket API clients against the example echo server', () => {
@@ -24,7 +26,7 @@ describe('the WebSocket API clients against the example echo server', () => {
   });
   afterAll(() => server.stop());
 
-  it("Chromium's WebSocket gets every boundary-size and UTF-8 message back exactly and its close code and reason echoed", async () => {
+  withChromium.it("Chromium's WebSocket gets every boundary-size and UTF-8 message back exactly and its close code and reason echoed", async () => {
     const close = { code: 4004, reason: 'bye ✓ from chromium' };
     const report = await runChromiumExchange(`${server.url}/chromium`, close);
     expect(report.echoes.map((echo) => echo.digest)).toEqual(EXPECTED);

@@ -19,9 +19,12 @@ import {
   type PeerServerReport, type RunningEchoServer,
 } from './_interop.ts';
 import { runWsClientExchange, startWsEchoServer } from './_interop-ws.ts';
+import { requirePeer } from './_peers.ts';
 import { startWireTap, type WireConnection, type WireDirection, type WireTap } from './_wire-tap.ts';
 
 const PEER = fileURLToPath(new URL('./interop/websockets_peer.py', import.meta.url));
+const withPython = requirePeer('python3-websockets');
+const withChromium = requirePeer('chromium');
 /** The example's deflate settings here: compress every message, however small. */
 const COMPRESS_ALL = { threshold: 0 } as const;
 const REPEATED = `binary ${REPEATED_LENGTH} ${digest(randomBytes(REPEATED_LENGTH, 3))}`;
@@ -101,7 +104,7 @@ describe('compressing peers against the example echo server (permessage-deflate 
   });
 
   for (const mode of ['deflate', 'no-context-takeover'] as const) {
-    it(`Python websockets (${mode === 'deflate' ? 'its default compression' : 'asking for no context takeover both ways'})`, async () => {
+    withPython.it(`Python websockets (${mode === 'deflate' ? 'its default compression' : 'asking for no context takeover both ways'})`, async () => {
       const result = await runProcess(PYTHON, [PEER, 'client', `${tap.url}/python`, mode], { timeoutMs: 60_000 });
       const report = lastJson<{ echoes: Array<{ ok: boolean; digest: string }>; pong: boolean; close: object; extensions: string }>(result);
       expect(result.code, result.stderr).toBe(0);
@@ -117,7 +120,7 @@ describe('compressing peers against the example echo server (permessage-deflate 
     });
   }
 
-  it("Chromium's WebSocket (offers permessage-deflate; client_max_window_bits)", async () => {
+  withChromium.it("Chromium's WebSocket (offers permessage-deflate; client_max_window_bits)", async () => {
     const close = { code: 4004, reason: 'bye ✓ from chromium' };
     const report = await runChromiumExchange(`${tap.url}/chromium`, close);
     const expected = expectedDigests(exchangeMessages().filter((message) => message.maxFrameLength === undefined));
@@ -174,7 +177,7 @@ describe('the example echo client (offering permessage-deflate, compressing ever
   });
 
   for (const mode of ['deflate', 'no-context-takeover'] as const) {
-    it(`Python websockets server (${mode === 'deflate' ? 'its default: windows of 12 bits' : 'requiring no context takeover both ways'})`, async () => {
+    withPython.it(`Python websockets server (${mode === 'deflate' ? 'its default: windows of 12 bits' : 'requiring no context takeover both ways'})`, async () => {
       let exchange: ReturnType<typeof exchangeThrough> | undefined;
       const peer = runProcess(PYTHON, [PEER, 'server', mode], {
         timeoutMs: 60_000,

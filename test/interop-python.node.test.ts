@@ -4,13 +4,15 @@
  * Node-only: sockets and child processes. Both sides check what they received.
  */
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EXCHANGE_CLOSE, exchangeMessages, runExchange } from '../examples/echo-client.ts';
 import {
   cleanClose, expectedDigests, lastJson, PYTHON, runProcess, startEchoServer, type PeerServerReport, type RunningEchoServer,
 } from './_interop.ts';
+import { requirePeer } from './_peers.ts';
 
 const PEER = fileURLToPath(new URL('./interop/websockets_peer.py', import.meta.url));
+const { describe } = requirePeer('python3-websockets');
 
 describe('Python websockets as client against the example echo server', () => {
   let server: RunningEchoServer;

@@ -11,11 +11,13 @@
  * `WSPROTO_DIFF_SEED` and `WSPROTO_DIFF_STREAMS` override the seed and the number of streams.
  */
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { MessageDecoder, ProtocolError } from '../src/index.ts';
 import { createRandom as random } from '../fuzz/targets.ts';
 import { PYTHON, runProcess } from './_interop.ts';
+import { requirePeer } from './_peers.ts';
 
+const { describe } = requirePeer('python3-wsproto');
 const DRIVER = fileURLToPath(new URL('./interop/wsproto_driver.py', import.meta.url));
 const SEED = Number(process.env.WSPROTO_DIFF_SEED ?? 0x5eed);
 const STREAMS = Number(process.env.WSPROTO_DIFF_STREAMS ?? 3000);
