@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DEFAULT_MAX_HEAD_LENGTH, HttpHeadReader, type HttpHeadResult } from '../src/handshake/head.ts';
+import { appendExtraHeaders, encodeHead, type HeaderFields } from '../src/handshake/_http.ts';
 import { bytesOf, concatBytes as concat, expectHandshakeError, head, RFC_REQUEST_LINES, textOf } from './_handshake.ts';
 import { expectBytes } from './_bytes.ts';
 
@@ -143,5 +144,43 @@ describe('HttpHeadReader', () => {
     for (const max of [0, -1, 1.5, Number.NaN]) {
       expect(() => new HttpHeadReader({ maxHeadLength: max }), String(max)).toThrow(RangeError);
     }
+  });
+});
+
+describe('encodeHead and appendExtraHeaders (internal): the last check before bytes are written', () => {
+  it('writes a start line, the fields and the empty line', () => {
+    expect(textOf(encodeHead('GET / HTTP/1.1', [['Host', 'a'], ['X-Empty', '']]))).toBe('GET / HTTP/1.1\r\nHost: a\r\nX-Empty: \r\n\r\n');
+  });
+
+  it('refuses CR, LF, NUL or HTAB in the start line with a TypeError', () => {
+    for (const line of ['GET /a\r\nX: y HTTP/1.1', 'GET /\n HTTP/1.1', 'HTTP/1.1 101 \u0000', 'GET\t/ HTTP/1.1']) {
+      expect(() => encodeHead(line, [])).toThrow(TypeError);
+      expect(() => encodeHead(line, [])).toThrow(/Cannot write head: the first line contains the character 0x(0d|0a|00|09)/);
+    }
+  });
+
+  it('refuses a field whose name is not a token or whose value is not a field-value, even if its writer forgot to check', () => {
+    const cases: Array<[HeaderFields, RegExp]> = [
+      [[['Sec-WebSocket-Protocol', 'chat\r\nSet-Cookie: session=evil']], /the value of Sec-WebSocket-Protocol contains CR at index 4/],
+      [[['X', 'a\u0000']], /contains U\+0000/],
+      [[['X', '\u20ac']], /contains U\+20AC/],
+      [[['X', ' a']], /begins or ends with whitespace/],
+      [[['X-A\r\nX-B', 'a']], /is not an RFC 7230 token/],
+      [[['', 'a']], /is not an RFC 7230 token/],
+    ];
+    for (const [fields, message] of cases) {
+      expect(() => encodeHead('HTTP/1.1 101 Switching Protocols', fields)).toThrow(TypeError);
+      expect(() => encodeHead('HTTP/1.1 101 Switching Protocols', fields)).toThrow(message);
+    }
+  });
+
+  it('appendExtraHeaders refuses reserved and body-framing names in any case, and appends the rest in order', () => {
+    const fields: HeaderFields = [];
+    appendExtraHeaders(fields, { 'X-A': '1', 'x-b': '2' }, new Set(['upgrade']), 'W');
+    expect(fields).toEqual([['X-A', '1'], ['x-b', '2']]);
+    expect(() => appendExtraHeaders([], { UPGRADE: 'h2c' }, new Set(['upgrade']), 'W')).toThrow(/W: the UPGRADE header is written by the handshake itself/);
+    expect(() => appendExtraHeaders([], { 'Transfer-Encoding': 'chunked' }, new Set(), 'W')).toThrow(TypeError);
+    expect(() => appendExtraHeaders([], { 'CONTENT-LENGTH': '0' }, new Set(), 'W')).toThrow(/would frame a body/);
+    expect(() => appendExtraHeaders([], null as unknown as Record<string, string>, new Set(), 'W')).toThrow(TypeError);
   });
 });

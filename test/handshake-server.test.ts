@@ -317,6 +317,37 @@ describe('createServerHandshake', () => {
     }
   });
 
+  it('refuses a subprotocol that is not a token with a TypeError, even when the request lists it (injection)', () => {
+    const request = { key: RFC_KEY, protocols: ['chat\r\nSet-Cookie: session=evil', '', 'a b'], extensions: [] };
+    for (const protocol of ['chat\r\nSet-Cookie: session=evil', '', 'a b']) {
+      expect(() => createServerHandshake(request, { protocol })).toThrow(TypeError);
+      expect(() => createServerHandshake(request, { protocol })).toThrow(/is not an RFC 7230 token/);
+    }
+    expect(() => createServerHandshake(request, { protocol: 42 as unknown as string })).toThrow(TypeError);
+  });
+
+  it('checks the offer with Array.includes, not String.includes, when a caller builds the request', () => {
+    const request = { key: RFC_KEY, protocols: 'chat, superchat' as unknown as string[], extensions: [] };
+    expect(() => createServerHandshake(request, { protocol: 'at' })).toThrow(RangeError);
+  });
+
+  it('refuses extra headers that frame a body or that begin or end with whitespace, with a TypeError', () => {
+    const request = parseClientHandshake(RFC_REQUEST);
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ 'Content-Length': '5' }, /the Content-Length header would frame a body/],
+      [{ 'transfer-encoding': 'chunked' }, /the transfer-encoding header would frame a body/],
+      [{ 'X-A': ' a' }, /the value of X-A begins or ends with whitespace/],
+      [{ 'X-A': 'a\t' }, /begins or ends with whitespace/],
+    ];
+    for (const [headers, message] of cases) {
+      expect(() => createServerHandshake(request, { headers })).toThrow(TypeError);
+      expect(() => createServerHandshake(request, { headers })).toThrow(message);
+    }
+    expect(textOf(createServerHandshake(request, { headers: { 'X-A': 'a \t b', 'X-Empty': '' } }))).toContain(
+      'X-A: a \t b\r\nX-Empty: \r\n\r\n',
+    );
+  });
+
   it('refuses a request without a valid key with a TypeError', () => {
     expect(() => createServerHandshake({ key: 'nope', protocols: [], extensions: [] })).toThrow(TypeError);
     expect(() => createServerHandshake(undefined as never)).toThrow(TypeError);
@@ -390,6 +421,33 @@ describe('createHandshakeRejection', () => {
   it('adds extra headers after its own', () => {
     const { fields } = responseOf(new HandshakeError('X', 403, 'no'), { headers: { 'Access-Control-Allow-Origin': '*' } });
     expect(fields.at(-1)).toBe('Access-Control-Allow-Origin: *');
+  });
+
+  it('refuses extra headers that repeat one it writes for the status, frame a body, or inject, with a TypeError', () => {
+    const cases: Array<[number, Record<string, string>, RegExp]> = [
+      [426, { Upgrade: 'h2c' }, /the Upgrade header is written by the handshake itself/],
+      [426, { 'sec-websocket-version': '8' }, /the sec-websocket-version header is written/],
+      [405, { Allow: 'GET, POST' }, /the Allow header is written/],
+      [400, { 'Content-Type': 'text/html' }, /the Content-Type header is written/],
+      [400, { 'Transfer-Encoding': 'chunked' }, /the Transfer-Encoding header would frame a body/],
+      [403, { 'X-Reason': 'no\r\nSet-Cookie: session=evil' }, /the value of X-Reason contains CR at index 2/],
+      [403, { 'X\r\nA': 'b' }, /header name "X\\r\\nA" is not an RFC 7230 token/],
+    ];
+    for (const [status, headers, message] of cases) {
+      const reject = () => createHandshakeRejection(new HandshakeError('X', status, 'm'), { headers });
+      expect(reject).toThrow(TypeError);
+      expect(reject).toThrow(message);
+    }
+    // Upgrade and Allow are the caller's to add for other statuses.
+    expect(responseOf(new HandshakeError('X', 400, 'm'), { headers: { Allow: 'GET' } }).fields).toContain('Allow: GET');
+  });
+
+  it('keeps CR LF in the error message inside the counted body, where it cannot start a header', () => {
+    const message = 'no\r\nSet-Cookie: session=evil\r\n\r\nHTTP/1.1 200 OK';
+    const { fields, body, text } = responseOf(new HandshakeError('X', 403, message));
+    expect(fields).toEqual(['Connection: close', 'Content-Type: text/plain; charset=utf-8', `Content-Length: ${message.length + 1}`]);
+    expect(body).toBe(`${message}\n`);
+    expect(text.indexOf('\r\n\r\n')).toBe(text.indexOf(`Content-Length: ${message.length + 1}`) + `Content-Length: ${message.length + 1}`.length);
   });
 
   it('refuses a status outside 400-599 with a RangeError and a missing status with a TypeError', () => {

@@ -2,7 +2,9 @@
  * Regression tests, each with the exact bytes that showed the bug.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, decodeHeader, FrameDecoder, FrameStreamDecoder, MessageDecoder } from '../src/index.ts';
+import {
+  createServerHandshake, decodeFrame, decodeHeader, FrameDecoder, FrameStreamDecoder, MessageDecoder,
+} from '../src/index.ts';
 import { expectBytes } from './_bytes.ts';
 import { importNode, itNodeBuiltins } from './_runtime.ts';
 
@@ -48,5 +50,16 @@ describe('decoders never write into the caller\'s bytes', () => {
     input[2] = 0;
     expect(Array.from(frame.maskingKey!)).toEqual([0x37, 0xfa, 0x21, 0x3d]);
     expect(new TextDecoder().decode(frame.payload)).toBe('Hello');
+  });
+});
+
+describe('handshake writers never write a value outside its grammar (issue 12)', () => {
+  it('createServerHandshake refuses a subprotocol with CR LF that the request itself lists (header injection)', () => {
+    const inject = () => createServerHandshake(
+      { key: 'dGhlIHNhbXBsZSBub25jZQ==', protocols: ['chat\r\nSet-Cookie: session=evil'], extensions: [] },
+      { protocol: 'chat\r\nSet-Cookie: session=evil' },
+    );
+    expect(inject).toThrow(TypeError);
+    expect(inject).toThrow('Cannot create server handshake: the subprotocol "chat\\r\\nSet-Cookie: session=evil" is not an RFC 7230 token');
   });
 });

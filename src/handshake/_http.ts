@@ -288,21 +288,32 @@ export function checkHeaderName(name: string, where: string): void {
 }
 
 /**
- * Throws TypeError unless `value` holds only field-value characters: no CR, LF, NUL or other
- * control character (header injection), nothing above U+00FF.
+ * Throws TypeError unless `value` is an RFC 7230 §3.2 field-value: only field-value characters
+ * (no CR, LF, NUL or other control character: header injection; nothing above U+00FF), and no
+ * whitespace at either end (a reader strips it, so the value would not arrive as written).
  */
 export function checkHeaderValue(name: string, value: string, where: string): void {
   if (typeof value !== 'string') {
     throw new TypeError(`${where}: the value of ${name} must be a string, got ${typeof value}`);
   }
-  for (let i = 0; i < value.length; i++) {
+  const n = value.length;
+  for (let i = 0; i < n; i++) {
     const code = value.charCodeAt(i);
     if (!isFieldValueChar(code)) {
       const what = code === CR ? 'CR' : code === LF ? 'LF' : `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
       throw new TypeError(`${where}: the value of ${name} contains ${what} at index ${i}`);
     }
   }
+  // RFC 7230 §3.2: field-content = field-vchar [ 1*( SP / HTAB ) field-vchar ].
+  if (n > 0 && (isOws(value.charCodeAt(0)) || isOws(value.charCodeAt(n - 1)))) {
+    throw new TypeError(`${where}: the value of ${name} begins or ends with whitespace, which a reader would strip`);
+  }
 }
+
+// RFC 7230 §3.3: a handshake head frames no body (RFC 7230 §3.3.2: no Content-Length in a 1xx
+// answer; RFC 6455 §4.1: the GET has none), and a rejection's Content-Length is its own; a
+// caller's Transfer-Encoding or Content-Length would make a reader see a different message.
+const FRAMING_HEADERS: ReadonlySet<string> = new Set(['content-length', 'transfer-encoding']);
 
 /**
  * Appends caller-supplied extra headers to `fields` after checking them; a name in `reserved`
@@ -322,17 +333,37 @@ export function appendExtraHeaders(
     checkHeaderName(name, where);
     const value = headers[name];
     checkHeaderValue(name, value, where);
-    if (reserved.has(name.toLowerCase())) {
+    const lower = name.toLowerCase();
+    if (reserved.has(lower)) {
       throw new TypeError(`${where}: the ${name} header is written by the handshake itself`);
+    }
+    if (FRAMING_HEADERS.has(lower)) {
+      throw new TypeError(`${where}: the ${name} header would frame a body, which a handshake head does not have`);
     }
     fields.push([name, value]);
   }
 }
 
-/** The bytes of a head: the start line, the fields, an empty line. Values must be checked. */
+/**
+ * The bytes of a head: the start line, the fields, an empty line. Checks everything once more,
+ * so that no caller of this function can put CR or LF where they would end a line: TypeError
+ * for a start line with a control character, a name that is not a token, or a value that is
+ * not a field-value.
+ */
 export function encodeHead(startLine: string, fields: HeaderFields): Uint8Array {
+  const where = 'Cannot write head';
+  for (let i = 0; i < startLine.length; i++) {
+    const code = startLine.charCodeAt(i);
+    if (!isFieldValueChar(code) || code === HTAB) {
+      throw new TypeError(`${where}: the first line contains the character ${hexByte(code)} at index ${i}`);
+    }
+  }
   let text = `${startLine}\r\n`;
-  for (const [name, value] of fields) text += `${name}: ${value}\r\n`;
+  for (const [name, value] of fields) {
+    checkHeaderName(name, where);
+    checkHeaderValue(name, value, where);
+    text += `${name}: ${value}\r\n`;
+  }
   text += '\r\n';
   return encodeLatin1(text, 'head');
 }

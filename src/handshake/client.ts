@@ -75,8 +75,9 @@ const CLIENT_RESERVED = new Set([
  *   token or is listed twice, or `extensions` does not parse (the WHATWG `WebSocket` constructor
  *   throws SyntaxError for the first two).
  * @throws {TypeError} When a header name is not a token, a value contains CR, LF or another
- *   control character (header injection), a header the handshake writes itself is in `headers`
- *   (or `Origin` is given twice), or `key` is not base64 of 16 bytes.
+ *   control character (header injection) or begins or ends with whitespace, a header the
+ *   handshake writes itself or a `Content-Length`/`Transfer-Encoding` is in `headers` (or
+ *   `Origin` is given twice), or `key` is not base64 of 16 bytes.
  *
  * @example
  * ```ts

@@ -15,6 +15,7 @@ import {
   headBytes,
   type HeaderFields,
   HTTP_1_1,
+  isToken,
   isTokenChar,
   parseHead,
   parseHttpVersion,
@@ -234,9 +235,10 @@ const SERVER_RESERVED: ReadonlySet<string> = new Set([
  *   extension the client did not offer (RFC 6455 §4.2.2, §9.1: the server may only choose from
  *   the offer).
  * @throws {SyntaxError} When `extensions` does not parse.
- * @throws {TypeError} When a header name is not a token, a value contains CR, LF or another
- *   control character, a header the handshake writes itself is in `headers`, or the request's
- *   key is not valid.
+ * @throws {TypeError} When `protocol` is not an RFC 7230 token, a header name is not a token, a
+ *   value contains CR, LF or another control character (or begins or ends with whitespace), a
+ *   header the handshake writes itself or a `Content-Length`/`Transfer-Encoding` is in
+ *   `headers`, or the request's key is not valid.
  *
  * @example
  * ```ts
@@ -267,7 +269,12 @@ export function createServerHandshake(
   ];
   const { protocol, extensions } = options;
   if (protocol !== undefined) {
-    if (!(request.protocols ?? []).includes(protocol)) {
+    // RFC 6455 §4.3: Sec-WebSocket-Protocol-Server = token; checked first, since `request` may
+    // be built by the caller rather than parsed.
+    if (typeof protocol !== 'string' || !isToken(protocol)) {
+      throw new TypeError(`${where}: the subprotocol ${JSON.stringify(protocol)} is not an RFC 7230 token`);
+    }
+    if (!(Array.isArray(request.protocols) && request.protocols.includes(protocol))) {
       throw new RangeError(`${where}: the subprotocol ${JSON.stringify(protocol)} was not offered by the client`);
     }
     fields.push(['Sec-WebSocket-Protocol', protocol]);
@@ -313,7 +320,10 @@ const CLIENT_ERROR_END = 500;
  * @param options - `headers`: extra headers, e.g. for CORS.
  * @returns The response: head and body (a new array).
  * @throws {RangeError} When `error.status` is not an integer from 400 to 599.
- * @throws {TypeError} When `error` has no numeric `status`, or an extra header is invalid.
+ * @throws {TypeError} When `error` has no numeric `status`, or an extra header is invalid: a name
+ *   that is not a token, a value that is not a field-value (CR, LF, other control characters),
+ *   a header the rejection writes itself (`Connection`, `Content-Type`, `Content-Length`, and
+ *   `Upgrade`/`Sec-WebSocket-Version` with 426 or `Allow` with 405), or `Transfer-Encoding`.
  *
  * @example
  * ```ts
@@ -353,7 +363,9 @@ export function createHandshakeRejection(
   }
   if (status === HANDSHAKE_ERRORS.METHOD_NOT_ALLOWED.status) fields.push(['Allow', 'GET']);
   fields.push(['Content-Type', 'text/plain; charset=utf-8'], ['Content-Length', String(body.length)]);
-  appendExtraHeaders(fields, options.headers, new Set(['connection', 'content-length', 'content-type']), where);
+  // Every header written above is the rejection's own: a second Upgrade, Allow or
+  // Sec-WebSocket-Version from `headers` would contradict it.
+  appendExtraHeaders(fields, options.headers, new Set(fields.map(([name]) => name.toLowerCase())), where);
   const head = encodeHead(`HTTP/1.1 ${status} ${reason}`, fields);
   const response = new Uint8Array(head.length + body.length);
   response.set(head);
