@@ -8,45 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { FrameDecoder, MessageDecoder, decodeFrame, encodeFrame } from '../src/index.ts';
 import { patternBytes } from './_bytes.ts';
 import { concat } from './_streams.ts';
-
-const GROWTH = 4;
-// sqrt(4 * 16): the geometric middle between linear (4x) and quadratic (16x) growth.
-const THRESHOLD = 8;
-const RUNS = 5;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-/** Wall time of one call of `fn(input)`. */
-function timeOnce<T>(input: T, fn: (input: T) => unknown): number {
-  const start = performance.now();
-  fn(input);
-  return performance.now() - start;
-}
-
-/**
- * How much longer `fn` takes on the input of size n * GROWTH than on size n: medians of runs
- * that alternate between the sizes, after a warm-up on both (Chromium measured the small size
- * before its JIT had optimised the loop, and the ratio came out at x1.7).
- */
-function growth<T>(make: (n: number) => T, n: number, fn: (input: T) => unknown, runs = RUNS): { ratio: number; small: number; large: number } {
-  const smallInput = make(n);
-  const largeInput = make(n * GROWTH);
-  fn(smallInput);
-  fn(largeInput);
-  fn(smallInput);
-  const smallTimes: number[] = [];
-  const largeTimes: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    smallTimes.push(timeOnce(smallInput, fn));
-    largeTimes.push(timeOnce(largeInput, fn));
-  }
-  const small = median(smallTimes);
-  const large = median(largeTimes);
-  return { ratio: large / small, small, large };
-}
+import { THRESHOLD, growth } from './_growth.ts';
 
 /** A stream of about `size` bytes of masked frames: one large frame, fragments, small frames. */
 function makeStream(size: number): Uint8Array {

@@ -7,6 +7,7 @@
  */
 
 import { formatEndpoint, TCP_FLAGS, type TcpSegment } from './packet.ts';
+import { RangeSet } from './range-set.ts';
 
 /** Which side sent the bytes: the one that opened the connection, or the one that accepted it. */
 export type TcpDirection = 'client' | 'server';
@@ -105,8 +106,8 @@ interface Half {
   base: number | undefined;
   /** Bytes delivered (or given up as gaps) so far: the stream offset of the next byte. */
   offset: number;
-  /** Out-of-order ranges beyond `offset`, sorted, not overlapping. */
-  pending: Piece[];
+  /** Out-of-order ranges beyond `offset`, not overlapping. */
+  pending: RangeSet<Piece>;
   pendingBytes: number;
   /** Stream offset of the FIN, once seen. */
   finAt: number | undefined;
@@ -128,7 +129,7 @@ interface Connection {
 
 function createHalf(from: TcpDirection): Half {
   return {
-    from, base: undefined, offset: 0, pending: [], pendingBytes: 0, finAt: undefined, ackedTo: 0, closed: false,
+    from, base: undefined, offset: 0, pending: new RangeSet<Piece>(), pendingBytes: 0, finAt: undefined, ackedTo: 0, closed: false,
   };
 }
 
@@ -303,48 +304,23 @@ export class TcpReassembler {
    * Returns how many bytes were new.
    */
   private insert(half: Half, start: number, end: number, data: Uint8Array | undefined): number {
-    if (end <= start) return 0;
-    const pending = half.pending;
-    let cursor = Math.max(start, half.offset);
-    let added = 0;
-    // Binary search: the first piece that ends after the cursor.
-    let low = 0;
-    let high = pending.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (pending[middle].end <= cursor) low = middle + 1;
-      else high = middle;
-    }
-    let index = low;
-    while (cursor < end) {
-      const next = pending[index];
-      if (next !== undefined && next.start <= cursor) {
-        cursor = Math.max(cursor, next.end);
-        index++;
-        continue;
-      }
-      const pieceEnd = next === undefined ? end : Math.min(next.start, end);
+    return half.pending.fill(Math.max(start, half.offset), end, (from, to) => {
       let bytes: Uint8Array | undefined;
       if (data !== undefined) {
-        bytes = data.subarray(cursor - start, pieceEnd - start);
+        bytes = data.subarray(from - start, to - start);
         // A real copy (Buffer.slice would be a view), so a waiting piece does not pin its read chunk.
-        if (cursor > half.offset) bytes = new Uint8Array(bytes);
+        if (from > half.offset) bytes = new Uint8Array(bytes);
         half.pendingBytes += bytes.length;
       }
-      pending.splice(index, 0, { start: cursor, end: pieceEnd, data: bytes });
-      added += pieceEnd - cursor;
-      index++;
-      cursor = pieceEnd;
-    }
-    return added;
+      return { start: from, end: to, data: bytes };
+    });
   }
 
   /** Delivers the pending pieces that start at the current offset. */
   private deliver(connection: Connection, half: Half, time: number, events: TcpEvent[]): void {
     const pending = half.pending;
-    let taken = 0;
-    while (taken < pending.length && pending[taken].start <= half.offset) {
-      const piece = pending[taken++];
+    for (let piece = pending.first(); piece !== undefined && piece.start <= half.offset; piece = pending.first()) {
+      pending.shift();
       if (piece.end <= half.offset) continue;
       if (piece.data === undefined) {
         this.gap(connection, half, piece.end - half.offset, time, events);
@@ -356,7 +332,6 @@ export class TcpReassembler {
       });
       half.offset = piece.end;
     }
-    if (taken > 0) pending.splice(0, taken);
   }
 
   private gap(connection: Connection, half: Half, bytes: number, time: number, events: TcpEvent[]): void {
@@ -368,7 +343,7 @@ export class TcpReassembler {
 
   /** Gives up the hole before the first pending piece and delivers what follows it. */
   private skipHole(connection: Connection, half: Half, time: number, events: TcpEvent[]): void {
-    const first = half.pending[0];
+    const first = half.pending.first()!;
     if (first.start > half.offset) this.gap(connection, half, first.start - half.offset, time, events);
     this.deliver(connection, half, time, events);
   }
@@ -384,7 +359,7 @@ export class TcpReassembler {
     if (half.finAt !== undefined) acked = Math.min(acked, half.finAt);
     if (acked > half.ackedTo) half.ackedTo = acked;
     let skipped = false;
-    while (half.pending.length > 0 && half.pending[0].start <= acked) {
+    for (let first = half.pending.first(); first !== undefined && first.start <= acked; first = half.pending.first()) {
       this.skipHole(connection, half, time, events);
       skipped = true;
     }
@@ -411,7 +386,7 @@ export class TcpReassembler {
     const halves = first === connection.server ? [connection.server, connection.client] : [connection.client, connection.server];
     for (const half of halves) {
       if (half.closed) continue;
-      while (half.pending.length > 0) this.skipHole(connection, half, time, events);
+      while (half.pending.size > 0) this.skipHole(connection, half, time, events);
       const end = Math.max(half.ackedTo, half.finAt ?? 0);
       if (end > half.offset) this.gap(connection, half, end - half.offset, time, events);
       half.closed = true;
