@@ -82,7 +82,9 @@ describe('documentation examples', () => {
       fs.mkdirSync(scratch, { recursive: true });
       const file = new URL(`example-${index}.ts`, scratch);
       const entry = new URL('../src/index.ts', import.meta.url).pathname;
-      let code = example.code.replaceAll("from 'wsframe'", `from '${entry}'`);
+      let code = example.code.replaceAll("from 'wsframe'", `from '${entry}'`)
+        // A subpath export, e.g. 'wsframe/node/zlib', from its source, src/node/zlib.ts.
+        .replace(/from 'wsframe\/([\w/-]+)'/g, (_, subpath: string) => `from '${new URL(`../src/${subpath}.ts`, import.meta.url).pathname}'`);
       // An example of an internal module (the CLI's) may use that module's exports unimported.
       if (!/^import /m.test(code) && example.file !== undefined && example.exports!.length > 0) {
         code = `import { ${example.exports!.join(', ')} } from '${example.file.pathname}';\n${code}`;

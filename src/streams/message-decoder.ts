@@ -100,14 +100,20 @@ export interface MessageDecoderOptions extends DecodeOptions {
 /**
  * What {@link MessageDecoder} yields. `final` is present only with `streamMessages: true`.
  * Binary, ping and pong `data` is a view into a pushed chunk when the frame was not masked and
- * lay in one chunk, else a fresh copy.
+ * lay in one chunk, else a fresh copy. Also exported as {@link MessageEvent}.
  */
-export type MessageEvent =
+export type DecodedMessage =
   | { type: 'text'; data: string; final?: boolean }
   | { type: 'binary'; data: Uint8Array; final?: boolean }
   | { type: 'ping'; data: Uint8Array }
   | { type: 'pong'; data: Uint8Array }
   | { type: 'close'; code: number | undefined; reason: string };
+
+/**
+ * The same type as {@link DecodedMessage}, under its first name, which keeps working. Imported
+ * into a browser file it hides the DOM's `MessageEvent` there: import `DecodedMessage` instead.
+ */
+export type MessageEvent = DecodedMessage;
 
 function rsvBitsOf(rsv: { rsv1?: boolean; rsv2?: boolean; rsv3?: boolean } | undefined): number {
   return (rsv?.rsv1 === true ? RSV1_BIT : 0) | (rsv?.rsv2 === true ? RSV2_BIT : 0) | (rsv?.rsv3 === true ? RSV3_BIT : 0);
@@ -164,7 +170,7 @@ function decodeText(bytes: Uint8Array, streamOffset: number | undefined): string
  * delivers the first impossible byte, even inside one frame arriving in pieces; a message that
  * ends inside a multi-byte sequence fails too. Text is decoded with
  * `{ fatal: true, ignoreBOM: true }` semantics (a leading U+FEFF is kept). See
- * {@link MessageEvent} and {@link MessageDecoderOptions}.
+ * {@link DecodedMessage} and {@link MessageDecoderOptions}.
  *
  * Close payloads are decoded with `decodeClosePayload` (1002 for a 1-byte payload or a code
  * that may not be on the wire, 1007 for a reason that is not UTF-8). After a close frame the
@@ -199,7 +205,7 @@ function decodeText(bytes: Uint8Array, streamOffset: number | undefined): string
  * }
  * ```
  */
-export class MessageDecoder extends FrameReader<MessageEvent> {
+export class MessageDecoder extends FrameReader<DecodedMessage> {
   readonly #maxMessageLength: number;
   readonly #maxBufferedBytes: number;
   readonly #streaming: boolean;
@@ -507,7 +513,7 @@ export class MessageDecoder extends FrameReader<MessageEvent> {
 
   #emitData(opcode: number, data: string | Uint8Array, final: boolean): void {
     const type = opcode === Opcode.Text ? 'text' : 'binary';
-    this.queue.push((this.#streaming ? { type, data, final } : { type, data }) as MessageEvent);
+    this.queue.push((this.#streaming ? { type, data, final } : { type, data }) as DecodedMessage);
   }
 
   #emitControl(opcode: number, payload: Uint8Array, payloadStart: number): void {

@@ -1,6 +1,7 @@
 /**
  * A {@link PerMessageCodec} on node:zlib, for those who prefer zlib's native speed to the
- * built-in pure TypeScript DEFLATE. Node-only (it lives beside the CLI, outside the core).
+ * built-in pure TypeScript DEFLATE. Node-only, outside the core: import it from the subpath
+ * `wsframe/node/zlib` (`import { createZlibCodec } from 'wsframe/node/zlib'`).
  *
  * Still synchronous: each message is one `deflateRawSync` / `inflateRawSync` call, and context
  * takeover is carried by handing the last window of data to zlib as a preset dictionary (for raw
@@ -38,6 +39,7 @@ function slide(history: Uint8Array, data: Uint8Array, size: number): Uint8Array 
  *
  * @example
  * ```ts
+ * import { createZlibCodec } from 'wsframe/node/zlib';
  * const config = { compressWindowBits: 15, compressNoContextTakeover: false, decompressWindowBits: 15, decompressNoContextTakeover: false, level: 6 };
  * const sender = createZlibCodec(config);
  * const receiver = createZlibCodec(config);

@@ -1,9 +1,9 @@
 /**
- * The node:zlib codec of src/cli/zlib-adapter.ts against the built-in one, through
+ * The node:zlib codec of src/node/zlib.ts (the subpath `wsframe/node/zlib`) against the built-in one, through
  * PerMessageDeflate. Node-only by name: the adapter imports node:zlib at its top.
  */
 import { describe, expect, it } from 'vitest';
-import { createZlibCodec } from '../src/cli/zlib-adapter.ts';
+import { createZlibCodec } from '../src/node/zlib.ts';
 import { MessageDecoder, PerMessageDeflate, createDeflateCodec, encodeMessage, type PerMessageCodecConfig } from '../src/index.ts';
 import { expectBytes, expectProtocolError } from './_bytes.ts';
 import { fromHex, sampleText, samples, utf8 } from './_deflate-data.ts';
