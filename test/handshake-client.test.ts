@@ -103,6 +103,7 @@ describe('createClientHandshake', () => {
     ['a subprotocol with a comma', { url: 'ws://a/', protocols: ['a,b'] }, /is not an RFC 7230 token/],
     ['a duplicate subprotocol', { url: 'ws://a/', protocols: ['chat', 'chat'] }, /the subprotocol chat is listed twice/],
     ['an extensions offer that does not parse', { url: 'ws://a/', extensions: 'a; b=' }, /expected a parameter value/],
+    ['an extensions offer with a quoted non-token (RFC 6455 §9.1)', { url: 'ws://a/', extensions: 'a; b=""' }, /the quoted value "" is not a token/],
   ];
   for (const [why, options, message] of SYNTAX_ERRORS) {
     it(`throws a SyntaxError for ${why}`, () => {
@@ -237,6 +238,7 @@ const RESPONSE_REJECTIONS: Array<[string, string, Parameters<typeof validateServ
   ['a subprotocol differing in case from the offer', responseWith('Sec-WebSocket-Protocol', 'Sec-WebSocket-Protocol: Chat'), RFC_EXPECTED, 502, 'UNEXPECTED_PROTOCOL', /"Chat"/],
   ['a subprotocol that is not a token', responseWith('Sec-WebSocket-Protocol', 'Sec-WebSocket-Protocol: ch at'), RFC_EXPECTED, 502, 'INVALID_PROTOCOL', /"ch at" is not an RFC 7230 token/],
   ['malformed extensions', responseWith('Sec-WebSocket-Extensions', 'Sec-WebSocket-Extensions: permessage-deflate; a='), RFC_EXPECTED, 502, 'INVALID_EXTENSIONS', /expected a parameter value/],
+  ['a quoted extension value that is not a token (RFC 6455 §9.1)', responseWith('Sec-WebSocket-Extensions', 'Sec-WebSocket-Extensions: x; a="b c"'), RFC_EXPECTED, 502, 'INVALID_EXTENSIONS', /the quoted value "b c" is not a token/],
   ['an extension that was not offered', responseWith('Sec-WebSocket-Extensions', 'Sec-WebSocket-Extensions: x-foo'), { ...RFC_EXPECTED, extensions: 'permessage-deflate' }, 502, 'UNEXPECTED_EXTENSION', /the extension x-foo was not offered/],
   ['an extension when none was offered', responseWith('Sec-WebSocket-Extensions', 'Sec-WebSocket-Extensions: permessage-deflate'), { ...RFC_EXPECTED, extensions: '' }, 502, 'UNEXPECTED_EXTENSION', /permessage-deflate was not offered/],
 ];

@@ -220,7 +220,8 @@ describe('the other parsers on hostile input', () => {
 
   it('parseExtensions stays linear on long lists, long quoted strings and escapes', () => {
     const make = (size: number) => {
-      const unit = 'permessage-deflate; client_max_window_bits; a="\\"\\\\ ,;=" ,, ';
+      // RFC 6455 §9.1: a quoted value is a token once unescaped, so the escapes are of tchars.
+      const unit = 'permessage-deflate; client_max_window_bits; a="\\!\\#\\~x\\|" ,, ';
       const input = unit.repeat(Math.floor(size / unit.length));
       return { input, length: input.length };
     };

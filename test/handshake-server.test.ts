@@ -128,6 +128,17 @@ describe('parseClientHandshake', () => {
     }
   });
 
+  it('answers an extension parameter quoted around a non-token with 400 INVALID_EXTENSIONS (RFC 6455 §9.1)', () => {
+    for (const value of ['foo; a="b c"', 'foo; a=""']) {
+      const error = expectHandshakeError(
+        () => parseClientHandshake(requestWith('Sec-WebSocket-Extensions', `Sec-WebSocket-Extensions: ${value}`)),
+        400,
+        'INVALID_EXTENSIONS',
+      );
+      expect(textOf(createHandshakeRejection(error)).startsWith('HTTP/1.1 400 Bad Request\r\n')).toBe(true);
+    }
+  });
+
   it('throws a TypeError when bytes follow the empty line that ends the head', () => {
     expect(() => parseClientHandshake(`${RFC_REQUEST}\u0081\u0080`)).toThrow(TypeError);
     expect(() => parseClientHandshake(`${RFC_REQUEST}x`)).toThrow(/1 bytes follow the empty line/);
@@ -346,6 +357,13 @@ describe('createServerHandshake', () => {
     expect(textOf(createServerHandshake(request, { headers: { 'X-A': 'a \t b', 'X-Empty': '' } }))).toContain(
       'X-A: a \t b\r\nX-Empty: \r\n\r\n',
     );
+  });
+
+  it('refuses an extensions answer with a quoted value that is not a token (RFC 6455 §9.1) with a SyntaxError', () => {
+    const request = parseClientHandshake(requestWith('Sec-WebSocket-Protocol', 'Sec-WebSocket-Extensions: x'));
+    expect(() => createServerHandshake(request, { extensions: 'x; a="b c"' })).toThrow(SyntaxError);
+    expect(() => createServerHandshake(request, { extensions: 'x; a=""' })).toThrow(SyntaxError);
+    expect(textOf(createServerHandshake(request, { extensions: 'x; a="b"' }))).toContain('Sec-WebSocket-Extensions: x; a="b"\r\n');
   });
 
   it('refuses a request without a valid key with a TypeError', () => {

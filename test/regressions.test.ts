@@ -3,9 +3,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  createServerHandshake, decodeFrame, decodeHeader, FrameDecoder, FrameStreamDecoder, MessageDecoder,
+  createServerHandshake, decodeFrame, formatExtensions, parseClientHandshake, parseExtensions, decodeHeader, FrameDecoder, FrameStreamDecoder, MessageDecoder,
 } from '../src/index.ts';
 import { expectBytes } from './_bytes.ts';
+import { expectHandshakeError } from './_handshake.ts';
 import { importNode, itNodeBuiltins } from './_runtime.ts';
 
 /** Node's Buffer in one respect: `slice` returns a view, not a copy. */
@@ -61,5 +62,23 @@ describe('handshake writers never write a value outside its grammar (issue 12)',
     );
     expect(inject).toThrow(TypeError);
     expect(inject).toThrow('Cannot create server handshake: the subprotocol "chat\\r\\nSet-Cookie: session=evil" is not an RFC 7230 token');
+  });
+});
+
+describe('a quoted extension parameter must be a token once unescaped (RFC 6455 §9.1, issue 12)', () => {
+  it('parseExtensions refuses foo; a="b c" and foo; a="" with 400 INVALID_EXTENSIONS', () => {
+    for (const value of ['foo; a="b c"', 'foo; a=""']) {
+      expectHandshakeError(() => parseExtensions(value), 400, 'INVALID_EXTENSIONS');
+    }
+  });
+
+  it('formatExtensions refuses to write x; a="b c" with a TypeError', () => {
+    expect(() => formatExtensions([{ name: 'x', params: { a: 'b c' } }])).toThrow(TypeError);
+  });
+
+  it('a server answers such a request header with 400', () => {
+    const request = 'GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Extensions: foo; a="b c"\r\n\r\n';
+    expectHandshakeError(() => parseClientHandshake(request), 400, 'INVALID_EXTENSIONS');
   });
 });

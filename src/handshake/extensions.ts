@@ -1,7 +1,7 @@
 /**
  * The `Sec-WebSocket-Extensions` header (RFC 6455 §9.1): a comma-separated list of extensions,
- * each a token with `;`-separated parameters whose values are tokens or quoted strings
- * (RFC 7230 §3.2.6). Layer 4 (handshake).
+ * each a token with `;`-separated parameters whose values are tokens, or quoted strings
+ * (RFC 7230 §3.2.6) that hold a token once unescaped. Layer 4 (handshake).
  *
  * @module
  */
@@ -44,20 +44,23 @@ function setParam(params: Record<string, string | true>, name: string, value: st
 
 /**
  * Parses a `Sec-WebSocket-Extensions` value (RFC 6455 §9.1). Optional whitespace around `,`,
- * `;` and `=` is allowed, empty list elements are skipped (RFC 7230 §7), and a quoted parameter
- * value may hold any quoted-string text (`a="b c"`). Runs in time linear in `value.length`.
+ * `;` and `=` is allowed, empty list elements are skipped (RFC 7230 §7), and a parameter value
+ * may be quoted (`a="10"`), but must be a token once unquoted and unescaped (RFC 6455 §9.1:
+ * "the value MUST conform to the token ABNF"), so `a="b c"` and `a=""` are malformed. Runs in
+ * time linear in `value.length`.
  *
  * @param value - The header value (as in `ClientHandshake.headers.get('sec-websocket-extensions')`).
  * @returns The extensions in order; `[]` for an empty or all-whitespace value.
- * @throws {HandshakeError} Status 400, code `INVALID_EXTENSIONS`, when the value does not parse.
+ * @throws {HandshakeError} Status 400, code `INVALID_EXTENSIONS`, when the value does not parse
+ *   (a quoted value that is not a token included).
  *   A repeated parameter name is no syntax error: it is listed in `repeated`.
  *
  * @example
  * ```ts
  * import { parseExtensions } from 'wsframe';
- * const [deflate, foo] = parseExtensions('permessage-deflate; client_max_window_bits, x-foo; a="b c"');
+ * const [deflate, foo] = parseExtensions('permessage-deflate; client_max_window_bits, x-foo; a="10"');
  * console.log(deflate.name, deflate.params.client_max_window_bits); // permessage-deflate true
- * console.log(foo.name, foo.params.a); // x-foo b c
+ * console.log(foo.name, foo.params.a); // x-foo 10
  * ```
  */
 export function parseExtensions(value: string): Extension[] {
@@ -122,6 +125,9 @@ export function parseExtensions(value: string): Extension[] {
       if (c === DQUOTE) {
         text += value.slice(segment, i);
         i++;
+        // RFC 6455 §9.1: "When using the quoted-string syntax variant, the value after
+        // quoted-string unescaping MUST conform to the 'token' ABNF."
+        if (!isToken(text)) throw malformed(value, open, `the quoted value ${JSON.stringify(text)} is not a token`);
         return text;
       }
       if (c === BACKSLASH) {
@@ -147,40 +153,26 @@ function malformed(value: string, index: number, problem: string) {
   );
 }
 
-function formatValue(extension: string, param: string, value: string): string {
-  if (isToken(value)) return value;
-  let quoted = '"';
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (!isFieldValueChar(c)) {
-      throw new TypeError(
-        `Cannot format extensions: the value of ${extension}; ${param} contains the character U+${c.toString(16).toUpperCase().padStart(4, '0')}, which no quoted string can hold`,
-      );
-    }
-    quoted += c === DQUOTE || c === BACKSLASH ? `\\${value[i]}` : value[i];
-  }
-  return `${quoted}"`;
-}
 
 /**
  * Formats extensions as a `Sec-WebSocket-Extensions` value (RFC 6455 §9.1), the inverse of
- * {@link parseExtensions}: a `true` parameter is written bare, a token value as is, any other
- * value as a quoted string with `"` and `\` escaped.
+ * {@link parseExtensions}: a `true` parameter is written bare, a value as the token it must be
+ * (RFC 6455 §9.1; quoting would add nothing, since a quoted value too must be a token).
  *
  * @param extensions - The extensions in order.
  * @returns The header value; `''` for no extensions.
- * @throws {TypeError} When a name is not an RFC 7230 token, a parameter value is neither `true`
- *   nor a string, or a value holds a character no quoted string can carry (a control character
- *   such as CR or LF, or one above U+00FF).
+ * @throws {TypeError} When a name, a parameter name or a parameter value is not an RFC 7230
+ *   token (`'b c'`, `''`, a value with CR or LF), a parameter value is neither `true` nor a
+ *   string, or `params` is not an object.
  *
  * @example
  * ```ts
  * import { formatExtensions } from 'wsframe';
  * const value = formatExtensions([
  *   { name: 'permessage-deflate', params: { client_max_window_bits: true, server_max_window_bits: '10' } },
- *   { name: 'x-foo', params: { a: 'b c' } },
+ *   { name: 'x-foo', params: { a: 'b' } },
  * ]);
- * console.log(value); // permessage-deflate; client_max_window_bits; server_max_window_bits=10, x-foo; a="b c"
+ * console.log(value); // permessage-deflate; client_max_window_bits; server_max_window_bits=10, x-foo; a=b
  * ```
  */
 export function formatExtensions(extensions: readonly Extension[]): string {
@@ -193,6 +185,9 @@ export function formatExtensions(extensions: readonly Extension[]): string {
     }
     let part = name;
     const params = extension.params ?? {};
+    if (params === null || typeof params !== 'object') {
+      throw new TypeError(`Cannot format extensions: the params of ${name} must be an object`);
+    }
     for (const param of Object.keys(params)) {
       if (!isToken(param)) {
         throw new TypeError(
@@ -201,8 +196,14 @@ export function formatExtensions(extensions: readonly Extension[]): string {
       }
       const value: unknown = params[param];
       if (value === true) part += `; ${param}`;
-      else if (typeof value === 'string') part += `; ${param}=${formatValue(name, param, value)}`;
-      else {
+      else if (typeof value === 'string') {
+        if (!isToken(value)) {
+          throw new TypeError(
+            `Cannot format extensions: the value ${JSON.stringify(value)} of ${name}; ${param} is not an RFC 7230 token (RFC 6455 §9.1)`,
+          );
+        }
+        part += `; ${param}=${value}`;
+      } else {
         throw new TypeError(`Cannot format extensions: the value of ${name}; ${param} must be true or a string`);
       }
     }
