@@ -139,6 +139,22 @@ describe('parseClientHandshake', () => {
     }
   });
 
+  it('accepts an absolute-form target (RFC 6455 §4.2.1, RFC 7230 §5.3.2): the resource is its path and query', () => {
+    const cases: Array<[string, string]> = [
+      ['http://server.example.com/chat', '/chat'],
+      ['ws://server.example.com/chat?room=1&x=%20', '/chat?room=1&x=%20'],
+      ['WSS://server.example.com:8443/a/b/', '/a/b/'],
+      ['https://[::1]:443', '/'],
+      ['ws://server.example.com?room=1', '/?room=1'],
+      ['HTTP://Server.Example.com', '/'],
+    ];
+    for (const [target, resource] of cases) {
+      const request = parseClientHandshake(RFC_REQUEST.replace('/chat', target));
+      expect(request.resource, target).toBe(resource);
+      expect(request.host).toBe('server.example.com');
+    }
+  });
+
   it('throws a TypeError when bytes follow the empty line that ends the head', () => {
     expect(() => parseClientHandshake(`${RFC_REQUEST}\u0081\u0080`)).toThrow(TypeError);
     expect(() => parseClientHandshake(`${RFC_REQUEST}x`)).toThrow(/1 bytes follow the empty line/);
@@ -162,7 +178,16 @@ export const REQUEST_REJECTIONS: Array<[string, string, number, string, RegExp]>
   ['two spaces after the method', RFC_REQUEST.replace('GET ', 'GET  '), 400, 'INVALID_REQUEST_LINE', /is not "GET \/resource HTTP\/1.1"/],
   ['a request line without a version', RFC_REQUEST.replace(' HTTP/1.1', ''), 400, 'INVALID_REQUEST_LINE', /request line/],
   ['a target without a leading slash', RFC_REQUEST.replace('/chat', 'chat'), 400, 'INVALID_REQUEST_LINE', /request line/],
-  ['an absolute-form target', RFC_REQUEST.replace('/chat', 'ws://a/chat'), 400, 'INVALID_REQUEST_LINE', /request line/],
+  // RFC 7230 §5.3.3, §5.3.4: authority-form is for CONNECT, asterisk-form for OPTIONS.
+  ['an authority-form target', RFC_REQUEST.replace('/chat', 'server.example.com:80'), 400, 'INVALID_REQUEST_LINE', /request line/],
+  ['an asterisk-form target', RFC_REQUEST.replace('/chat', '*'), 400, 'INVALID_REQUEST_LINE', /request line/],
+  ['an absolute-form target of another scheme', RFC_REQUEST.replace('/chat', 'ftp://a/chat'), 400, 'INVALID_REQUEST_LINE', /or "GET ws:\/\/host\/resource HTTP\/1.1"/],
+  ['an absolute-form target without //', RFC_REQUEST.replace('/chat', 'http:/chat'), 400, 'INVALID_REQUEST_LINE', /request line/],
+  ['an absolute-form target with an empty host (RFC 7230 §2.7.1)', RFC_REQUEST.replace('/chat', 'http:///chat'), 400, 'INVALID_REQUEST_LINE', /request line/],
+  ['an absolute-form target with userinfo (RFC 7230 §2.7.1)', RFC_REQUEST.replace('/chat', 'ws://user@a/chat'), 400, 'INVALID_REQUEST_LINE', /request line/],
+  ['an absolute-form target with a bad port', RFC_REQUEST.replace('/chat', 'ws://a:8x/chat'), 400, 'INVALID_REQUEST_LINE', /request line/],
+  ['a fragment in an origin-form target (RFC 6455 §3)', RFC_REQUEST.replace('/chat', '/chat#top'), 400, 'INVALID_REQUEST_LINE', /request line/],
+  ['a fragment in an absolute-form target', RFC_REQUEST.replace('/chat', 'ws://a/chat#top'), 400, 'INVALID_REQUEST_LINE', /request line/],
   ['a trailing space after the version', RFC_REQUEST.replace('HTTP/1.1', 'HTTP/1.1 '), 400, 'INVALID_REQUEST_LINE', /request line/],
   ['a malformed version', RFC_REQUEST.replace('HTTP/1.1', 'HTTP/11'), 400, 'INVALID_REQUEST_LINE', /request line/],
   ['a version with another protocol name', RFC_REQUEST.replace('HTTP/1.1', 'HTTPS/1.1'), 400, 'INVALID_REQUEST_LINE', /request line/],

@@ -82,3 +82,13 @@ describe('a quoted extension parameter must be a token once unescaped (RFC 6455 
     expectHandshakeError(() => parseClientHandshake(request), 400, 'INVALID_EXTENSIONS');
   });
 });
+
+describe('a server accepts an absolute-form request target (RFC 6455 §4.2.1, RFC 7230 §5.3.2; issue 12)', () => {
+  it('GET http://server.example.com/chat HTTP/1.1 has the resource name /chat', () => {
+    const request = parseClientHandshake(
+      'GET http://server.example.com/chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n' +
+        'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    expect(request.resource).toBe('/chat');
+  });
+});

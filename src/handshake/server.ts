@@ -29,7 +29,11 @@ import { type Extension, parseExtensions } from './extensions.ts';
 export interface ClientHandshake {
   /** Always `'GET'` (RFC 6455 §4.1). */
   method: string;
-  /** The request target: path and query, e.g. `'/chat?room=1'` (RFC 6455 §3 resource name). */
+  /**
+   * The resource name (RFC 6455 §3): path and query, e.g. `'/chat?room=1'`, also when the
+   * request target was in absolute-form (`GET ws://example.com/chat?room=1 HTTP/1.1`, RFC 7230
+   * §5.3.2), whose authority is then not kept (`host` is the Host header's).
+   */
   resource: string;
   /** The HTTP version of the request line, `'1.1'` or later. */
   httpVersion: string;
@@ -56,10 +60,12 @@ const REQUEST_SINGLETONS: ReadonlySet<string> = new Set(['host', 'sec-websocket-
 const SP = 0x20;
 const SLASH = 0x2f;
 const COLON = 0x3a;
+const QUESTION = 0x3f;
 
 /**
- * Parses and validates a client's opening handshake (RFC 6455 §4.2.1): method GET, HTTP/1.1 or
- * later, one `Host`, `Upgrade` listing `websocket`, `Connection` listing `upgrade` (e.g.
+ * Parses and validates a client's opening handshake (RFC 6455 §4.2.1): method GET, a request
+ * target in origin-form (`/chat`) or absolute-form (`ws://host/chat`, also `wss:`, `http:`,
+ * `https:`; RFC 7230 §5.3.2) without a fragment, HTTP/1.1 or later, one `Host`, `Upgrade` listing `websocket`, `Connection` listing `upgrade` (e.g.
  * `keep-alive, Upgrade`), one `Sec-WebSocket-Key` that is base64 of exactly 16 bytes, one
  * `Sec-WebSocket-Version: 13`, no message body; subprotocols and extensions parsed. Header names
  * are case-insensitive. Strict RFC 7230 syntax: CRLF line ends only, no obs-fold, no whitespace
@@ -94,15 +100,19 @@ export function parseClientHandshake(request: Uint8Array | string): ClientHandsh
   let i = 0;
   while (i < startLine.length && isTokenChar(startLine.charCodeAt(i))) i++;
   const methodEnd = i;
-  if (methodEnd === 0 || startLine.charCodeAt(i) !== SP || startLine.charCodeAt(i + 1) !== SLASH) {
+  if (methodEnd === 0 || startLine.charCodeAt(i) !== SP) {
     throw handshakeError('INVALID_REQUEST_LINE', `Cannot parse ${what}: the request line is not "GET /resource HTTP/1.1"`);
   }
   const targetStart = ++i;
   while (i < startLine.length && startLine.charCodeAt(i) > SP && startLine.charCodeAt(i) < 0x7f) i++;
   const targetEnd = i;
   const version = startLine.charCodeAt(i) === SP ? parseHttpVersion(startLine, i + 1, startLine.length) : -1;
-  if (version === -1) {
-    throw handshakeError('INVALID_REQUEST_LINE', `Cannot parse ${what}: the request line is not "GET /resource HTTP/1.1"`);
+  const resource = version === -1 ? undefined : resourceName(startLine.slice(targetStart, targetEnd));
+  if (resource === undefined) {
+    throw handshakeError(
+      'INVALID_REQUEST_LINE',
+      `Cannot parse ${what}: the request line is not "GET /resource HTTP/1.1" (or "GET ws://host/resource HTTP/1.1")`,
+    );
   }
   const method = startLine.slice(0, methodEnd);
   if (method !== 'GET') {
@@ -147,7 +157,7 @@ export function parseClientHandshake(request: Uint8Array | string): ClientHandsh
   const extensionsValue = headers.get('sec-websocket-extensions');
   return {
     method,
-    resource: startLine.slice(targetStart, targetEnd),
+    resource,
     httpVersion: startLine.slice(-3),
     host,
     key,
@@ -158,6 +168,32 @@ export function parseClientHandshake(request: Uint8Array | string): ClientHandsh
     headers,
   };
 }
+
+// RFC 6455 §4.2.1 item 1 with RFC 7230 §5.3: the resource name of a request target in
+// origin-form (`/chat?x`) or in absolute-form with a WebSocket or HTTP scheme
+// (`ws://host:port/chat?x`; an empty path is `/`); undefined for anything else, asterisk-form
+// and authority-form included. RFC 3986 §3.5, RFC 6455 §3: no fragment.
+function resourceName(target: string): string | undefined {
+  if (target.indexOf('#') !== -1) return undefined;
+  if (target.charCodeAt(0) === SLASH) return target;
+  const colon = target.indexOf(':');
+  if (colon <= 0) return undefined;
+  const scheme = target.slice(0, colon).toLowerCase();
+  if (!ABSOLUTE_FORM_SCHEMES.has(scheme) || !target.startsWith('//', colon + 1)) return undefined;
+  const authorityStart = colon + 3;
+  let authorityEnd = authorityStart;
+  while (authorityEnd < target.length && target.charCodeAt(authorityEnd) !== SLASH && target.charCodeAt(authorityEnd) !== QUESTION) {
+    authorityEnd++;
+  }
+  // RFC 7230 §2.7.1: an empty host is invalid, and userinfo (`user@`) is treated as an error.
+  const authority = target.slice(authorityStart, authorityEnd);
+  if (authority.indexOf('@') !== -1 || !isHostValue(authority)) return undefined;
+  const rest = target.slice(authorityEnd);
+  return rest.length === 0 || rest.charCodeAt(0) === QUESTION ? `/${rest}` : rest;
+}
+
+// RFC 6455 §3 and RFC 7230 §2.7: the schemes an absolute-form WebSocket request target may have.
+const ABSOLUTE_FORM_SCHEMES: ReadonlySet<string> = new Set(['ws', 'wss', 'http', 'https']);
 
 // RFC 7230 §5.4, RFC 3986 §3.2.2: Host = uri-host [ ":" port ]; uri-host is a bracketed IP
 // literal or a reg-name (unreserved, pct-encoded, sub-delims). Checked loosely inside brackets.
