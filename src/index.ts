@@ -27,3 +27,7 @@ export * from './streams/frame-decoder.ts';
 export * from './streams/message-decoder.ts';
 export * from './streams/message-encoder.ts';
 export * from './deflate/permessage-deflate.ts';
+export * from './connection/options.ts';
+export { Connection, CONNECTION_TRANSITIONS } from './connection/connection.ts';
+export * from './connection/server.ts';
+export * from './connection/client.ts';

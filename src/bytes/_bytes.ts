@@ -14,3 +14,15 @@ export function copyBytes(bytes: Uint8Array, start: number, end: number): Uint8A
   copy.set(bytes.subarray(start, end));
   return copy;
 }
+
+/** The bytes of `chunks` in one array: the only chunk itself, else a fresh copy of `length` bytes. */
+export function concatBytes(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}

@@ -41,6 +41,9 @@
  * | `INVALID_ACCEPT` | 502 | client | a Sec-WebSocket-Accept that does not match the key |
  * | `UNEXPECTED_PROTOCOL` | 502 | client | a subprotocol the client did not offer |
  * | `UNEXPECTED_EXTENSION` | 502 | client | an extension the client did not offer (checked when the offer is passed in) |
+ * | `FORBIDDEN_ORIGIN` | 403 | server | an `Origin` outside a `ServerConnection`'s `origins` (RFC 6455 §10.2) |
+ * | `REJECTED` | the application's | server | `ServerConnection.reject(status)` refused the request |
+ * | `HANDSHAKE_TIMEOUT` | 408 (server), 504 (client) | both | a connection's `handshakeTimeout` ran out |
  *
  * @example
  * ```ts
@@ -75,6 +78,9 @@ export const HANDSHAKE_ERRORS = {
   INVALID_ACCEPT: { status: 502, side: 'client', rfc: 'RFC 6455 §4.1' },
   UNEXPECTED_PROTOCOL: { status: 502, side: 'client', rfc: 'RFC 6455 §4.1' },
   UNEXPECTED_EXTENSION: { status: 502, side: 'client', rfc: 'RFC 6455 §4.1' },
+  FORBIDDEN_ORIGIN: { status: 403, side: 'server', rfc: 'RFC 6455 §10.2' },
+  REJECTED: { status: 400, side: 'server', rfc: 'RFC 6455 §4.2.2' },
+  HANDSHAKE_TIMEOUT: { status: 408, side: 'both', rfc: 'RFC 7231 §6.5.7' },
 } as const satisfies Record<string, { status: number; side: 'server' | 'client' | 'both'; rfc: string }>;
 
 /** A stable machine-readable reason for a {@link HandshakeError} thrown by wsframe. */

@@ -1,0 +1,184 @@
+/**
+ * The connection engine's vocabulary: its states, the events it produces and its options, with
+ * their documented defaults and the checks that turn a malformed option into a `TypeError` or
+ * `RangeError` at construction. Layer 6 (connection).
+ *
+ * @module
+ */
+
+import type { HandshakeError, ProtocolError } from '../base/errors.ts';
+import type { PerMessageDeflateOptions } from '../deflate/permessage-deflate.ts';
+import type { Extension } from '../handshake/extensions.ts';
+import type { ClientHandshake } from '../handshake/server.ts';
+
+/**
+ * Where a connection is in its life (RFC 6455 §4, §7):
+ * - `'connecting'`: the opening handshake is under way;
+ * - `'open'`: messages flow both ways;
+ * - `'closing'`: a close frame was sent and the peer's answer (or, for a client that completed
+ *   the closing handshake, the server's end of TCP) is awaited;
+ * - `'closed'`: nothing more happens; the transport should be (or is) closed.
+ */
+export type ConnectionState = 'connecting' | 'open' | 'closing' | 'closed';
+
+/** The last event of every connection, emitted exactly once. */
+export interface ConnectionCloseEvent {
+  type: 'close';
+  /**
+   * The status code of the peer's close frame (1005 when it carried none), the error's close
+   * code when we failed the connection (1002, 1007, 1009, …), or 1006 when the transport ended,
+   * a timeout fired or the handshake failed.
+   */
+  code: number;
+  /** The reason in the peer's close frame; `''` otherwise. */
+  reason: string;
+  /** True when both close frames were exchanged (RFC 6455 §7.1.4). */
+  wasClean: boolean;
+  /** Why we failed the connection, when we did: the peer's violation or the failed handshake. */
+  error?: ProtocolError | HandshakeError;
+  /** Which deadline ended the connection, when one did. */
+  timeout?: 'handshake' | 'pong' | 'close';
+}
+
+/**
+ * What a connection reports, in order, through `events()`. `close` is always the last one.
+ * Binary, ping and pong `data` may be a view into bytes passed to `receive`: do not modify those
+ * bytes after passing them.
+ */
+export type ConnectionEvent =
+  | { type: 'request'; request: ClientHandshake }
+  | { type: 'open'; protocol: string | undefined; extensions: Extension[] }
+  | { type: 'text'; data: string }
+  | { type: 'binary'; data: Uint8Array }
+  | { type: 'ping'; data: Uint8Array }
+  | { type: 'pong'; data: Uint8Array }
+  | ConnectionCloseEvent;
+
+/** Default `maxMessageLength` of a connection: 16 MiB. */
+export const DEFAULT_CONNECTION_MAX_MESSAGE_LENGTH = 16 * 1024 * 1024;
+/** Default `handshakeTimeout`: 10 s for the whole opening handshake. */
+export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
+/** Default `closeTimeout`: 10 s for the peer's half of the closing handshake. */
+export const DEFAULT_CLOSE_TIMEOUT = 10_000;
+
+/** Options both roles take. Times are milliseconds on the caller's clock. */
+export interface ConnectionOptions {
+  /**
+   * A message (or a frame) longer than this fails the connection with 1009. Default
+   * {@link DEFAULT_CONNECTION_MAX_MESSAGE_LENGTH} (16 MiB).
+   */
+  maxMessageLength?: number;
+  /** The longest opening-handshake head accepted, in bytes. Default 16 KiB (431 / 502 past it). */
+  maxHeadLength?: number;
+  /** Fragment each sent message into frames of at most this payload length. Default: one frame. */
+  maxFrameLength?: number;
+  /**
+   * permessage-deflate (RFC 7692): options to offer (client) or accept an offer with (server);
+   * `false` or omitted: no compression. Default off: compression costs memory per connection
+   * and mixes secrets with attacker-chosen text in one window (CRIME/BREACH).
+   */
+  deflate?: PerMessageDeflateOptions | false;
+  /** Send a ping this often once open. Default: off. */
+  pingInterval?: number;
+  /**
+   * A peer that answers none of our pings (no pong at all) within this long ends the connection
+   * with 1006 and `transportShouldClose`. Default: `pingInterval`.
+   */
+  pongTimeout?: number;
+  /**
+   * How long to wait for the peer's close frame after ours, and (client) for the server to end
+   * TCP after the closing handshake. Default {@link DEFAULT_CLOSE_TIMEOUT}; `Infinity`: forever.
+   */
+  closeTimeout?: number;
+  /**
+   * The whole opening handshake must complete within this long after the clock is first set,
+   * however slowly its bytes arrive (and, on a server, including the wait for `accept`). Default
+   * {@link DEFAULT_HANDSHAKE_TIMEOUT}; `Infinity`: forever.
+   */
+  handshakeTimeout?: number;
+  /** Where masking keys come from (client). Default the platform's CSPRNG; inject in tests only. */
+  random?: (bytes: Uint8Array) => Uint8Array;
+}
+
+/** Options of a `ServerConnection`. */
+export interface ServerConnectionOptions extends ConnectionOptions {
+  /**
+   * Which `Origin`s may connect (RFC 6455 §10.2; the defence against cross-site WebSocket
+   * hijacking): a list of exact origins (compared ASCII case-insensitively; a request without an
+   * `Origin` is then refused, since every browser sends one), or a predicate. Anything else is
+   * refused with 403 before a `request` event. Default: every origin.
+   */
+  origins?: readonly string[] | ((origin: string | undefined, request: ClientHandshake) => boolean);
+  /**
+   * Supported subprotocols, most preferred first: the first of these that the client offers is
+   * selected, unless `accept` names another (or `null` for none). Default: none.
+   */
+  protocols?: readonly string[];
+}
+
+/** Options of a `ClientConnection`. */
+export interface ClientConnectionOptions extends ConnectionOptions {
+  /** The `ws:` or `wss:` URL (the adapter opens the transport; this writes the request). */
+  url: string;
+  /** Subprotocols to offer, most preferred first. */
+  protocols?: string[];
+  /** The `Origin` header. */
+  origin?: string;
+  /** Extra request headers, e.g. `Authorization`. */
+  headers?: Record<string, string>;
+  /** A fixed `Sec-WebSocket-Key`; default a fresh random one. */
+  key?: string;
+}
+
+/** The options every connection runs with, defaults applied. */
+export interface ResolvedConnectionOptions {
+  maxMessageLength: number;
+  maxHeadLength: number | undefined;
+  maxFrameLength: number | undefined;
+  deflate: PerMessageDeflateOptions | undefined;
+  pingInterval: number | undefined;
+  pongTimeout: number;
+  closeTimeout: number;
+  handshakeTimeout: number;
+  random: ((bytes: Uint8Array) => Uint8Array) | undefined;
+}
+
+const where = 'Invalid connection options';
+
+function checkDuration(name: string, value: unknown, allowInfinity: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number') throw new TypeError(`${where}: ${name} must be a number of milliseconds, got ${typeof value}`);
+  if (!(value > 0) || (!allowInfinity && !Number.isFinite(value))) {
+    throw new RangeError(`${where}: ${name} must be a positive number of milliseconds${allowInfinity ? ' or Infinity' : ''}, got ${value}`);
+  }
+  return value;
+}
+
+/** Applies the defaults; `TypeError` / `RangeError` for a malformed option. */
+export function resolveConnectionOptions(options: ConnectionOptions): ResolvedConnectionOptions {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object`);
+  const { maxMessageLength = DEFAULT_CONNECTION_MAX_MESSAGE_LENGTH, deflate, random } = options;
+  if (!(Number.isSafeInteger(maxMessageLength) && maxMessageLength >= 0) && maxMessageLength !== Number.POSITIVE_INFINITY) {
+    throw new RangeError(`${where}: maxMessageLength must be a non-negative integer or Infinity, got ${String(maxMessageLength)}`);
+  }
+  if (deflate !== undefined && deflate !== false && (deflate === null || typeof deflate !== 'object')) {
+    throw new TypeError(`${where}: deflate must be permessage-deflate options or false`);
+  }
+  if (random !== undefined && typeof random !== 'function') throw new TypeError(`${where}: random must be a function`);
+  const pingInterval = checkDuration('pingInterval', options.pingInterval, false);
+  const { maxFrameLength } = options;
+  if (maxFrameLength !== undefined && !(Number.isSafeInteger(maxFrameLength) && maxFrameLength >= 1) && maxFrameLength !== Number.POSITIVE_INFINITY) {
+    throw new RangeError(`${where}: maxFrameLength must be a positive integer or Infinity, got ${String(maxFrameLength)}`);
+  }
+  return {
+    maxMessageLength,
+    maxHeadLength: options.maxHeadLength,
+    maxFrameLength,
+    deflate: deflate === false ? undefined : deflate,
+    pingInterval,
+    pongTimeout: checkDuration('pongTimeout', options.pongTimeout, false) ?? pingInterval ?? Number.POSITIVE_INFINITY,
+    closeTimeout: checkDuration('closeTimeout', options.closeTimeout, true) ?? DEFAULT_CLOSE_TIMEOUT,
+    handshakeTimeout: checkDuration('handshakeTimeout', options.handshakeTimeout, true) ?? DEFAULT_HANDSHAKE_TIMEOUT,
+    random,
+  };
+}
