@@ -125,6 +125,25 @@ describe('payloads that span chunks', () => {
     expect(data.buffer.byteLength).toBeLessThanOrEqual(payload.length * 8 / 7);
   });
 
+  it('defer copies instead of keeping a view that would take what is retained past the budget', () => {
+    const payload = patternBytes(40_960, 5);
+    const frame = encodeFrame({ opcode: 0x2, payload, maskingKey: KEY });
+    const wire = frame.subarray(frame.length - payload.length);
+    const budget = payload.length + BUFFER_OVERHEAD;
+    const buffer = new GrowingBuffer();
+    let most = 0;
+    for (let at = 0; at < wire.length; at += 4096) {
+      buffer.defer(wire.slice(at, at + 4096), 0, Math.min(4096, wire.length - at), KEY, at, payload.length, budget);
+      most = Math.max(most, buffer.retainedBytes);
+    }
+    expect(most).toBeLessThanOrEqual(budget);
+    expectBytes(buffer.take(), payload);
+    // Without a budget every piece stays a view, each with its bookkeeping.
+    const unbounded = new GrowingBuffer();
+    for (let at = 0; at < wire.length; at += 4096) unbounded.defer(wire.slice(at, at + 4096), 0, 4096, KEY, at, payload.length);
+    expect(unbounded.retainedBytes).toBe(payload.length + 10 * BUFFER_OVERHEAD);
+  });
+
   it('MessageDecoder counts capacity against maxBufferedBytes and never allocates past it', () => {
     // 3000 bytes in 1-byte fragments fit a 4 KiB budget although the first capacity would be 16 KiB.
     const decoder = new MessageDecoder({ role: 'server', maxBufferedBytes: 4096 });

@@ -383,3 +383,88 @@ describe('MessageDecoder properties', () => {
     );
   });
 });
+
+// Random limits around random message sizes: the budget (maxBufferedBytes) and maxMessageLength
+// decide from the frame headers, so the verdict (events, or the error with its close code and
+// offset) is the same for one chunk, any chunking and 1-byte chunks, extension and views
+// included. Pieces are copied so that long ones may be kept as views (see _growing-buffer.ts).
+const identity: MessageExtension = { name: 'x-identity', rsv: { rsv1: true }, decodeMessage: (payload) => payload };
+const budgetCaseArbitrary = fc.record({
+  messages: fc.array(
+    fc.record({
+      text: fc.boolean(),
+      length: fc.oneof(fc.nat({ max: 300 }), fc.integer({ min: 2000, max: 4500 })),
+      cuts: fc.array(fc.nat({ max: 4500 }), { maxLength: 3 }),
+      rsv1: fc.boolean(),
+    }),
+    { minLength: 1, maxLength: 3 },
+  ),
+  masked: fc.boolean(),
+  maxMessageLength: fc.oneof(fc.nat({ max: 5000 }), fc.constant(Number.POSITIVE_INFINITY)),
+  maxBufferedBytes: fc.oneof(fc.nat({ max: 5000 }), fc.constant(Number.POSITIVE_INFINITY)),
+  streamMessages: fc.boolean(),
+  cuts: fc.array(fc.nat({ max: 15_000 }), { maxLength: 8 }).map((cuts) => [...cuts].sort((a, b) => a - b)),
+}).map((c) => {
+  const random = countingRandom();
+  const parts: Uint8Array[] = [];
+  for (const message of c.messages) {
+    const payload = message.text ? utf8('a\u00e9'.repeat(message.length).slice(0, message.length)) : patternBytes(message.length);
+    const cuts = [...new Set(message.cuts.filter((cut) => cut > 0 && cut < payload.length))].sort((a, b) => a - b);
+    const bounds = [0, ...cuts, payload.length];
+    for (let i = 0; i + 1 < bounds.length; i++) {
+      parts.push(encodeFrame({
+        opcode: i === 0 ? (message.text ? 0x1 : 0x2) : 0x0, fin: i + 2 === bounds.length, rsv1: i === 0 && message.rsv1,
+        payload: payload.subarray(bounds[i], bounds[i + 1]), maskingKey: c.masked ? random(new Uint8Array(4)) : undefined,
+      }));
+    }
+  }
+  const options: MessageDecoderOptions = {
+    maxMessageLength: c.maxMessageLength, maxBufferedBytes: c.maxBufferedBytes, streamMessages: c.streamMessages, extensions: [identity],
+  };
+  return { bytes: concat(...parts), options, cuts: c.cuts };
+});
+
+describe('MessageDecoder limits', () => {
+  it('give the same verdict for one chunk, random chunks and 1-byte chunks, whatever the limits (property)', () => {
+    const verdict = (bytes: Uint8Array, how: Chop, options: MessageDecoderOptions) => {
+      const result = feed(new MessageDecoder(options), chop(bytes, how).map((piece) => piece.slice()));
+      const events = options.streamMessages === true ? mergeStreamed(result.items) : result.items;
+      return { events: plain(events), error: errorSummary(result.error) };
+    };
+    fc.assert(
+      fc.property(budgetCaseArbitrary, ({ bytes, options, cuts }) => {
+        const whole = verdict(bytes, 'whole', options);
+        expect(verdict(bytes, cuts, options)).toEqual(whole);
+        expect(verdict(bytes, 1, options)).toEqual(whole);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('fails a buffered message over the budget at its frame header, however it is chunked', () => {
+    // 4 fragments of 500 bytes: the third header makes 1500 > 1300 - 256.
+    const payload = patternBytes(2000);
+    const bytes = concat(...[0, 1, 2, 3].map((i) => frame(i === 0 ? 0x2 : 0x0, payload.subarray(i * 500, i * 500 + 500), { fin: i === 3, masked: true })));
+    const thirdHeader = 2 * (6 + 2 + 500);
+    for (const how of ['whole', 1, 7, 600, [thirdHeader + 1]] as Chop[]) {
+      const result = run(bytes, how, { role: 'server', maxBufferedBytes: 1300 });
+      expect(result.events).toEqual([]);
+      expect(result.error).toEqual({ closeCode: 1009, code: 'BUFFER_LIMIT_EXCEEDED', offset: thirdHeader + 1 });
+    }
+    // Streamed without an extension, nothing is buffered and the budget does not apply.
+    expect(run(bytes, 600, { role: 'server', maxBufferedBytes: 1300, streamMessages: true }).error).toBeUndefined();
+  });
+
+  it('keeps within the budget a message in many large pieces that would each be kept as a view', () => {
+    // Views cost bookkeeping each; past the budget they are copied into one buffer instead.
+    const payload = patternBytes(40_000);
+    const bytes = frame(0x2, payload, { rsv1: true });
+    const budget = payload.length + 256;
+    const decoder = new MessageDecoder({ maxBufferedBytes: budget, extensions: [identity] });
+    const header = bytes.length - payload.length;
+    decoder.push(bytes.slice(0, header + 2048));
+    for (let at = header + 2048; at < bytes.length; at += 2048) decoder.push(bytes.slice(at, Math.min(bytes.length, at + 2048)));
+    const [event] = decoder;
+    expect(event.type === 'binary' && Array.from(event.data)).toEqual(Array.from(payload));
+  });
+});

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createServerHandshake, decodeFrame, formatExtensions, parseClientHandshake, parseExtensions, decodeHeader, FrameDecoder, FrameStreamDecoder, MessageDecoder,
 } from '../src/index.ts';
-import { expectBytes } from './_bytes.ts';
+import { expectBytes, expectProtocolError } from './_bytes.ts';
 import { expectHandshakeError } from './_handshake.ts';
 import { importNode, itNodeBuiltins } from './_runtime.ts';
 
@@ -91,4 +91,29 @@ describe('a server accepts an absolute-form request target (RFC 6455 §4.2.1, RF
     );
     expect(request.resource).toBe('/chat');
   });
+});
+
+describe('the buffer budget gives the same verdict for any chunking (issue 12)', () => {
+  // A masked 1000-byte binary frame: accepted in one chunk, 1009 BUFFER_LIMIT_EXCEEDED in 600-byte
+  // or 1-byte chunks. 1000 bytes and ~256 of bookkeeping exceed 1100: now refused in every case,
+  // at the frame header (offset 1).
+  const KEY_1000 = [0x01, 0x02, 0x03, 0x04];
+  const FRAME_1000 = new Uint8Array([0x82, 0xfe, 0x03, 0xe8, ...KEY_1000, ...Array.from({ length: 1000 }, (_, i) => (i & 0xff) ^ KEY_1000[i & 3])]);
+
+  for (const size of [FRAME_1000.length, 600, 1]) {
+    it(`maxMessageLength 1000, maxBufferedBytes 1100: 1009 BUFFER_LIMIT_EXCEEDED in ${size}-byte chunks`, () => {
+      const decoder = new MessageDecoder({ role: 'server', maxMessageLength: 1000, maxBufferedBytes: 1100 });
+      const error = expectProtocolError(() => {
+        for (let at = 0; at < FRAME_1000.length; at += size) [...decoder.push(FRAME_1000.subarray(at, at + size))];
+      }, 1009, 'BUFFER_LIMIT_EXCEEDED');
+      expect(error.offset).toBe(1);
+    });
+
+    it(`maxMessageLength 1000, maxBufferedBytes 1256: the message in ${size}-byte chunks`, () => {
+      const decoder = new MessageDecoder({ role: 'server', maxMessageLength: 1000, maxBufferedBytes: 1256 });
+      const events = [];
+      for (let at = 0; at < FRAME_1000.length; at += size) events.push(...decoder.push(FRAME_1000.subarray(at, at + size)));
+      expect(events.map((e) => e.type === 'binary' && e.data.length)).toEqual([1000]);
+    });
+  }
 });

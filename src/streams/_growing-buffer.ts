@@ -63,11 +63,21 @@ export class GrowingBuffer {
   /**
    * Like {@link GrowingBuffer.append} for a piece the caller need not see unmasked now: a long one
    * that covers at least half of its chunk's memory (a short view of a large chunk would pin the
-   * whole chunk) is kept as a view until {@link GrowingBuffer.take}, so do not modify it.
+   * whole chunk) is kept as a view until {@link GrowingBuffer.take}, so do not modify it. A view
+   * that would take {@link GrowingBuffer.retainedBytes} past `budget` (views cost bookkeeping,
+   * so more pieces retain more) is copied instead; the copy's capacity is within `bound`, so
+   * with `bound + BUFFER_OVERHEAD <= budget` what is retained stays within `budget` for any
+   * chunking.
    */
-  defer(bytes: Uint8Array, start: number, end: number, maskingKey: Uint8Array | undefined, maskOffset: number, bound: number): void {
+  defer(
+    bytes: Uint8Array, start: number, end: number, maskingKey: Uint8Array | undefined, maskOffset: number, bound: number,
+    budget = Number.POSITIVE_INFINITY,
+  ): void {
     const length = end - start;
-    if (this.#bytes.length > 0 || length < VIEW_MIN || length * 2 < bytes.buffer.byteLength) {
+    if (
+      this.#bytes.length > 0 || length < VIEW_MIN || length * 2 < bytes.buffer.byteLength ||
+      this.retainedBytes + length + BUFFER_OVERHEAD > budget
+    ) {
       this.#copy(bytes, start, end, maskingKey, maskOffset, bound);
       return;
     }

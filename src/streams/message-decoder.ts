@@ -75,10 +75,14 @@ export interface MessageDecoderOptions extends DecodeOptions {
   maxMessageLength?: number;
   /**
    * Budget on the bytes the decoder retains for an unfinished message: the capacity of the one
-   * buffer it grows (at most twice the bytes arrived, or 4 KiB; never beyond this budget) plus
-   * about 256 bytes of bookkeeping. A message that needs more fails with 1009
-   * `BUFFER_LIMIT_EXCEEDED` before its bytes are copied. Default `maxMessageLength * 1.25 + 128
-   * KiB`, enough for any message within `maxMessageLength`; lower it to bound memory harder.
+   * buffer it grows (at most twice the bytes arrived, or 4 KiB; never beyond this budget, and
+   * exactly the message's length once its final frame has begun) plus about 256 bytes of
+   * bookkeeping. A message whose length plus those 256 bytes exceeds it fails with 1009
+   * `BUFFER_LIMIT_EXCEEDED` at the frame header that makes the length known, before any of its
+   * bytes are copied, whatever the chunking (so also when it would arrive whole in one chunk;
+   * with `streamMessages` and no extension nothing is buffered and the budget does not apply).
+   * Default `maxMessageLength * 1.25 + 128 KiB`, enough for any message within
+   * `maxMessageLength`; lower it to bound memory harder.
    */
   maxBufferedBytes?: number;
   /**
@@ -307,7 +311,17 @@ export class MessageDecoder extends FrameReader<DecodedMessage> {
       );
     }
     this.#messageLength = total;
-    this.#messageBound = Math.min(fin ? total : this.#maxMessageLength, this.#maxBufferedBytes - BUFFER_OVERHEAD);
+    // Decided here, from the declared lengths, so that the verdict never depends on how the
+    // bytes are chunked: a message that is buffered (not streamed) and would need more than the
+    // budget fails at the header that makes its length known, even when it then arrives whole
+    // in one chunk and would need no buffer at all.
+    const budget = this.#maxBufferedBytes - BUFFER_OVERHEAD;
+    if (total > budget && total > 0 && (this.#messageRsv !== 0 || !this.#streaming)) {
+      throw this.#bufferLimit(total + BUFFER_OVERHEAD, offset + 1);
+    }
+    // Once the final frame has begun the exact total is known: the buffer grows to it and no
+    // further, never past the budget.
+    this.#messageBound = fin ? total : Math.min(this.#maxMessageLength, budget);
   }
 
   #misplacedRsv(bits: number, where: string, rsv1Code: 'RSV1_ON_CONTROL' | 'RSV1_ON_CONTINUATION', offset: number): ProtocolError {
@@ -380,17 +394,13 @@ export class MessageDecoder extends FrameReader<DecodedMessage> {
     const text = this.#messageOpcode === Opcode.Text;
     if (this.#messageRsv !== 0 || !this.#streaming) {
       const message = this.#message;
-      const needed = message.length + end - start;
-      // Checked before copying: the buffer's capacity stays within the bound, so it is what is
-      // retained that never exceeds maxBufferedBytes.
-      if (needed > this.#messageBound) throw this.#bufferLimit(needed + BUFFER_OVERHEAD, streamOffset);
+      // #beginFrame checked the declared total against the budget, and the buffer never grows
+      // past the bound, which stays within it: what is retained never exceeds maxBufferedBytes.
       // A transformed message is validated after the extension (its wire bytes are not text).
       if (text && this.#messageRsv === 0) {
         this.#validateText(message.append(bytes, start, end, maskingKey, payloadOffset, this.#messageBound), streamOffset);
       } else {
-        message.defer(bytes, start, end, maskingKey, payloadOffset, this.#messageBound);
-        // Kept views cost bookkeeping too.
-        if (message.retainedBytes > this.#maxBufferedBytes) throw this.#bufferLimit(message.retainedBytes, streamOffset);
+        message.defer(bytes, start, end, maskingKey, payloadOffset, this.#messageBound, this.#maxBufferedBytes);
       }
       return;
     }
