@@ -276,7 +276,8 @@ export abstract class Connection {
     this.#decoder = new MessageDecoder({
       role: this.role,
       maxMessageLength,
-      maxPayloadLength: Math.min(maxMessageLength, Number.MAX_SAFE_INTEGER),
+      // maxMessageLength bounds every frame too (1009 MESSAGE_TOO_LARGE at its header).
+      maxPayloadLength: Number.MAX_SAFE_INTEGER,
       extensions: this.#extensions,
       // Bytes after the peer's close frame are never looked at (see #inputDone).
       afterClose: 'ignore',
