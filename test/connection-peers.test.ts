@@ -54,9 +54,16 @@ describe('a raw hostile peer: every conformance case through a ServerConnection'
       const own: Chop = testCase.chop ?? 'whole';
       for (const how of input.length <= SMALL_INPUT ? [own, 'whole', 1] as Chop[] : [own]) {
         const server = openServer({ maxMessageLength: options.maxMessageLength ?? 64 * 1024 * 1024 });
-        for (const piece of chop(input, how)) server.receive(piece);
-        const events = server.events();
+        const events: ConnectionEvent[] = [];
+        let failedAfterPush = -1;
+        chop(input, how).forEach((piece, index) => {
+          server.receive(piece);
+          events.push(...server.events());
+          if (failedAfterPush === -1 && server.state === 'closed') failedAfterPush = index;
+        });
         const label = `chopped ${JSON.stringify(how)}`;
+        // Failing early: on the same push where MessageDecoder throws.
+        if (how === own && error?.afterPush !== undefined) expect(failedAfterPush, label).toBe(error.afterPush);
         if (error !== undefined) {
           const last = events.pop();
           expect(last, label).toMatchObject({ type: 'close', code: error.closeCode, wasClean: false });
