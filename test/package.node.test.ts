@@ -4,7 +4,7 @@
  * `wsframe/node/zlib`, the `bin` entry in the form npm keeps, and the files that ship.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as sources from '../src/index.ts';
@@ -72,5 +72,12 @@ describe('the published package', () => {
     const license = readFileSync(new URL('LICENSE', root), 'utf8');
     expect(license).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} wsframe contributors\n/);
     expect(readFileSync(new URL('CHANGELOG.md', root), 'utf8')).toMatch(/^## \[0\.1\.0\] - \d{4}-\d\d-\d\d$/m);
+  });
+
+  it('declares no internal class: the stream decoders own their frame reader, which no .d.ts names', () => {
+    const dist = new URL('dist/', root);
+    const declarations = readdirSync(dist, { recursive: true }).map(String).filter((name) => name.endsWith('.d.ts'));
+    expect(declarations).toContain('streams/frame-decoder.d.ts');
+    expect(declarations.filter((name) => /FrameReader|FrameSink/.test(readFileSync(new URL(name, dist), 'utf8')))).toEqual([]);
   });
 });

@@ -73,6 +73,7 @@ export class ProtocolError extends Error {
   /** Byte offset of the violation in the input, when known. */
   readonly offset: number | undefined;
 
+  /** An error for `code`, whose close code and RFC section come from the table of codes. */
   constructor(code: ProtocolErrorCode, message: string, offset?: number) {
     super(message);
     this.name = 'ProtocolError';
@@ -94,6 +95,7 @@ export class HandshakeError extends Error {
   /** Stable machine-readable reason, e.g. `'MISSING_KEY'`. */
   readonly code: string;
 
+  /** An error with a stable `code` and the HTTP `status` that goes with it. */
   constructor(code: string, status: number, message: string) {
     super(message);
     this.name = 'HandshakeError';

@@ -141,6 +141,7 @@ export interface PerMessageDeflateOptions {
 
 /** The result of {@link PerMessageDeflate.encodeMessage}: the payload to frame and its RSV1 bit. */
 export interface DeflatedMessage {
+  /** The compressed payload, or the message's own when `rsv1` is false (a control frame, or under `threshold`). */
   payload: Uint8Array;
   /** RFC 7692 §6.1: set on the first frame of a compressed message. */
   rsv1: boolean;
@@ -222,10 +223,11 @@ function readParams(params: Record<string, string | true>, side: 'offer' | 'resp
  */
 export class PerMessageDeflate implements MessageExtension, MessageEncodeExtension {
   /** The extension token (RFC 7692 §7). */
-  static readonly extensionName = NAME;
-  readonly name = NAME;
+  static readonly extensionName: 'permessage-deflate' = NAME;
+  /** The extension token, as `MessageDecoder` and `encodeMessage` name their extensions. */
+  readonly name: 'permessage-deflate' = NAME;
   /** RFC 7692 §6: the "Per-Message Compressed" bit is RSV1. */
-  readonly rsv = { rsv1: true } as const;
+  readonly rsv: { readonly rsv1: true } = { rsv1: true } as const;
   /** Which end of the connection this is. */
   readonly role: 'client' | 'server';
   /** The negotiated parameters. */

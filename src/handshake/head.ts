@@ -78,6 +78,8 @@ export class HttpHeadReader {
   #error: HandshakeError | undefined = undefined;
 
   /**
+   * A reader waiting for the first byte of a head.
+   *
    * @param options - See {@link HttpHeadReaderOptions}.
    * @throws {RangeError} When `maxHeadLength` is not a positive integer (or `Infinity`).
    */

@@ -71,20 +71,45 @@ function decodeHeaderAt(bytes: Uint8Array, at: number, streamOffset: number): Fr
 }
 
 /**
- * Push/iterate engine. Subclasses receive each frame either whole (`onFrame`, when header and
- * payload lie in one chunk: the hot path, no header object) or as `onHeader`, `onPayload`
- * pieces and `onEnd`; they push what they produce onto `queue`. A subclass handler may throw:
- * the decoder then fails (see `push`).
+ * What a {@link FrameReader} hands each frame to: the decoder that owns it. It receives each
+ * frame either whole (`onFrame`, when header and payload lie in one chunk: the hot path, no
+ * header object) or as `onHeader`, `onPayload` pieces and `onEnd`, and pushes what it produces
+ * onto the reader's `queue`. A handler may throw: the decoder then fails (see `push`).
  */
-export abstract class FrameReader<T> implements Iterable<T> {
+export interface FrameSink {
+  /**
+   * A whole frame inside one chunk: first header byte `b0`, payload `bytes[start..end)` still
+   * masked, masking key at `keyStart` (-1: not masked), header at stream offset `offset`.
+   */
+  onFrame(b0: number, bytes: Uint8Array, start: number, end: number, keyStart: number, offset: number): void;
+  /** A checked header whose payload is still to come (`onPayload` pieces, then `onEnd`). */
+  onHeader(header: FrameHeader, offset: number): void;
+  /**
+   * Payload piece `bytes[start..end)`, still masked with `maskingKey`; `payloadOffset` is its
+   * position in the payload; `last` when it completes the payload. Never empty.
+   */
+  onPayload(bytes: Uint8Array, start: number, end: number, maskingKey: Uint8Array | undefined, payloadOffset: number, last: boolean): void;
+  /** The frame announced by `onHeader` is complete. */
+  onEnd(): void;
+  /** Bytes after `stopped` was set (never empty); `offset` is their stream offset. Default: ignored. */
+  onTrailing?(bytes: Uint8Array, offset: number): void;
+}
+
+/**
+ * Push/iterate engine under the stream decoders, which own one each (a member, not a base
+ * class, so that it stays out of their public types) and receive its frames as its
+ * {@link FrameSink}.
+ */
+export class FrameReader<T> {
   /** Resolved decode options. */
-  protected readonly options: ResolvedDecodeOptions;
+  readonly options: ResolvedDecodeOptions;
   /** Produced items not yet iterated. */
-  protected readonly queue: T[] = [];
+  readonly queue: T[] = [];
   /** Stream offset of the first byte of the chunk being read. */
-  protected chunkOffset = 0;
-  /** Set by a subclass when the stream is over (a close frame): later bytes go to `onTrailing`. */
-  protected stopped = false;
+  chunkOffset = 0;
+  /** Set by the sink when the stream is over (a close frame): later bytes go to `onTrailing`. */
+  stopped = false;
+  readonly #sink: FrameSink;
   #head = 0;
   #failed = false;
   #error: unknown = undefined;
@@ -97,8 +122,9 @@ export abstract class FrameReader<T> implements Iterable<T> {
   #payloadOffset = 0;
   readonly #iterator: IterableIterator<T>;
 
-  constructor(options: DecodeOptions | undefined) {
+  constructor(options: DecodeOptions | undefined, sink: FrameSink) {
     this.options = resolveDecodeOptions(options);
+    this.#sink = sink;
     const { role } = this.options;
     this.#forbiddenMaskBit = role === 'server' ? 0 : role === 'client' ? MASK_BIT : -1;
     this.#iterator = {
@@ -109,13 +135,8 @@ export abstract class FrameReader<T> implements Iterable<T> {
     };
   }
 
-  /**
-   * Feeds the next bytes of the stream and returns the decoder. Everything the bytes complete
-   * is decoded at once and waits to be iterated; a violation found here is thrown by the
-   * iteration after everything before it, and by every later `push`. Empty chunks are fine.
-   * Throws `TypeError` when `chunk` is not a `Uint8Array`.
-   */
-  push(chunk: Uint8Array): this {
+  /** See the decoders' `push`. */
+  push(chunk: Uint8Array): void {
     if (this.#failed) throw this.#error;
     if (!(chunk instanceof Uint8Array)) throw new TypeError('Cannot push: chunk must be a Uint8Array');
     try {
@@ -125,14 +146,10 @@ export abstract class FrameReader<T> implements Iterable<T> {
       this.#error = error;
     }
     this.chunkOffset += chunk.length;
-    return this;
   }
 
-  /**
-   * Yields everything decoded so far, in order, then throws the decoder's error if it failed
-   * (the same error object every time).
-   */
-  [Symbol.iterator](): IterableIterator<T> {
+  /** See the decoders' `[Symbol.iterator]`. */
+  iterator(): IterableIterator<T> {
     return this.#iterator;
   }
 
@@ -153,25 +170,6 @@ export abstract class FrameReader<T> implements Iterable<T> {
     return { value: undefined, done: true };
   }
 
-  /**
-   * A whole frame inside one chunk: first header byte `b0`, payload `bytes[start..end)` still
-   * masked, masking key at `keyStart` (-1: not masked), header at stream offset `offset`.
-   */
-  protected abstract onFrame(b0: number, bytes: Uint8Array, start: number, end: number, keyStart: number, offset: number): void;
-  /** A checked header whose payload is still to come (`onPayload` pieces, then `onEnd`). */
-  protected abstract onHeader(header: FrameHeader, offset: number): void;
-  /**
-   * Payload piece `bytes[start..end)`, still masked with `maskingKey`; `payloadOffset` is its
-   * position in the payload; `last` when it completes the payload. Never empty.
-   */
-  protected abstract onPayload(
-    bytes: Uint8Array, start: number, end: number, maskingKey: Uint8Array | undefined, payloadOffset: number, last: boolean,
-  ): void;
-  /** The frame announced by `onHeader` is complete. */
-  protected abstract onEnd(): void;
-  /** Bytes after `stopped` was set (never empty); `offset` is their stream offset. */
-  protected onTrailing(_bytes: Uint8Array, _offset: number): void {}
-
   #read(chunk: Uint8Array): void {
     const length = chunk.length;
     const { allowedRsvBits, maxPayloadLength } = this.options;
@@ -179,21 +177,21 @@ export abstract class FrameReader<T> implements Iterable<T> {
     let p = 0;
     while (p < length) {
       if (this.stopped) {
-        this.onTrailing(chunk.subarray(p), this.chunkOffset + p);
+        this.#sink.onTrailing?.(chunk.subarray(p), this.chunkOffset + p);
         return;
       }
       const remaining = this.#remaining;
       if (remaining !== NOT_IN_PAYLOAD) {
         if (length - p < remaining) {
-          this.onPayload(chunk, p, length, this.#maskingKey, this.#payloadOffset, false);
+          this.#sink.onPayload(chunk, p, length, this.#maskingKey, this.#payloadOffset, false);
           this.#remaining = remaining - (length - p);
           this.#payloadOffset += length - p;
           return;
         }
         const end = p + remaining;
         this.#remaining = NOT_IN_PAYLOAD;
-        this.onPayload(chunk, p, end, this.#maskingKey, this.#payloadOffset, true);
-        this.onEnd();
+        this.#sink.onPayload(chunk, p, end, this.#maskingKey, this.#payloadOffset, true);
+        this.#sink.onEnd();
         p = end;
         continue;
       }
@@ -237,7 +235,7 @@ export abstract class FrameReader<T> implements Iterable<T> {
             ) {
               checkFrameHeader(decodeHeaderAt(chunk, p, this.chunkOffset + p)!, this.options, this.chunkOffset + p);
             }
-            this.onFrame(b0, chunk, start, end, keyStart, this.chunkOffset + p);
+            this.#sink.onFrame(b0, chunk, start, end, keyStart, this.chunkOffset + p);
             p = end;
             continue;
           }
@@ -274,9 +272,9 @@ export abstract class FrameReader<T> implements Iterable<T> {
       p += header.headerLength - fill;
     }
     checkFrameHeader(header, this.options, headerOffset);
-    this.onHeader(header, headerOffset);
+    this.#sink.onHeader(header, headerOffset);
     if (header.payloadLength === 0) {
-      this.onEnd();
+      this.#sink.onEnd();
     } else {
       this.#remaining = header.payloadLength;
       this.#maskingKey = header.maskingKey;

@@ -77,7 +77,8 @@ export interface DecodedFrame extends Frame {
  * console.log(ping.opcode, ping.maskingKey === undefined, new TextDecoder().decode(ping.payload), ping.offset); // 9 true Hello 11
  * ```
  */
-export class FrameDecoder extends FrameReader<DecodedFrame> {
+export class FrameDecoder implements Iterable<DecodedFrame> {
+  readonly #reader: FrameReader<DecodedFrame>;
   readonly #unmaskInPlace: boolean;
   readonly #pieces = new GrowingBuffer();
   /** The payload when it lies unmasked inside one chunk: a view, handed out as it is. */
@@ -87,12 +88,36 @@ export class FrameDecoder extends FrameReader<DecodedFrame> {
 
   /** See {@link FrameDecoderOptions}. */
   constructor(options: FrameDecoderOptions = {}) {
-    super(options);
     this.#unmaskInPlace = options.unmaskInPlace === true;
+    this.#reader = new FrameReader<DecodedFrame>(options, {
+      onFrame: (b0, bytes, start, end, keyStart, offset) => this.#onFrame(b0, bytes, start, end, keyStart, offset),
+      onHeader: (header, offset) => this.#onHeader(header, offset),
+      onPayload: (bytes, start, end, maskingKey, payloadOffset, last) => this.#onPayload(bytes, start, end, maskingKey, payloadOffset, last),
+      onEnd: () => this.#onEnd(),
+    });
   }
 
-  protected override onFrame(b0: number, bytes: Uint8Array, start: number, end: number, keyStart: number, offset: number): void {
-    this.queue.push({
+  /**
+   * Feeds the next bytes of the stream and returns the decoder. Everything the bytes complete
+   * is decoded at once and waits to be iterated; a violation found here is thrown by the
+   * iteration after everything before it, and by every later `push`. Empty chunks are fine.
+   * Throws `TypeError` when `chunk` is not a `Uint8Array`.
+   */
+  push(chunk: Uint8Array): this {
+    this.#reader.push(chunk);
+    return this;
+  }
+
+  /**
+   * Yields everything decoded so far, in order, then throws the decoder's error if it failed
+   * (the same error object every time).
+   */
+  [Symbol.iterator](): IterableIterator<DecodedFrame> {
+    return this.#reader.iterator();
+  }
+
+  #onFrame(b0: number, bytes: Uint8Array, start: number, end: number, keyStart: number, offset: number): void {
+    this.#reader.queue.push({
       fin: (b0 & FIN_BIT) !== 0,
       rsv1: (b0 & RSV1_BIT) !== 0,
       rsv2: (b0 & RSV2_BIT) !== 0,
@@ -104,12 +129,12 @@ export class FrameDecoder extends FrameReader<DecodedFrame> {
     });
   }
 
-  protected override onHeader(header: FrameHeader, offset: number): void {
+  #onHeader(header: FrameHeader, offset: number): void {
     this.#header = header;
     this.#headerOffset = offset;
   }
 
-  protected override onPayload(
+  #onPayload(
     bytes: Uint8Array, start: number, end: number, maskingKey: Uint8Array | undefined, payloadOffset: number, last: boolean,
   ): void {
     if (maskingKey !== undefined && this.#unmaskInPlace) {
@@ -124,10 +149,10 @@ export class FrameDecoder extends FrameReader<DecodedFrame> {
     this.#pieces.defer(bytes, start, end, maskingKey, payloadOffset, this.#header!.payloadLength);
   }
 
-  protected override onEnd(): void {
+  #onEnd(): void {
     const header = this.#header!;
     const { maskingKey } = header;
-    this.queue.push({
+    this.#reader.queue.push({
       fin: header.fin, rsv1: header.rsv1, rsv2: header.rsv2, rsv3: header.rsv3, opcode: header.opcode, maskingKey,
       payload: this.#whole ?? this.#pieces.take(),
       offset: this.#headerOffset,
@@ -175,19 +200,44 @@ const END: FrameEvent = Object.freeze({ type: 'end' });
  * console.log(Array.from(decoder.push(bytes.subarray(8)), describe).join(', ')); // payload llo, end
  * ```
  */
-export class FrameStreamDecoder extends FrameReader<FrameEvent> {
+export class FrameStreamDecoder implements Iterable<FrameEvent> {
+  readonly #reader: FrameReader<FrameEvent>;
   readonly #unmaskInPlace: boolean;
 
   /** See {@link FrameDecoderOptions}. */
   constructor(options: FrameDecoderOptions = {}) {
-    super(options);
     this.#unmaskInPlace = options.unmaskInPlace === true;
+    this.#reader = new FrameReader<FrameEvent>(options, {
+      onFrame: (b0, bytes, start, end, keyStart, offset) => this.#onFrame(b0, bytes, start, end, keyStart, offset),
+      onHeader: (header, offset) => this.#onHeader(header, offset),
+      onPayload: (bytes, start, end, maskingKey, payloadOffset) => this.#onPayload(bytes, start, end, maskingKey, payloadOffset),
+      onEnd: () => this.#onEnd(),
+    });
   }
 
-  protected override onFrame(b0: number, bytes: Uint8Array, start: number, end: number, keyStart: number, offset: number): void {
+  /**
+   * Feeds the next bytes of the stream and returns the decoder. Everything the bytes complete
+   * is decoded at once and waits to be iterated; a violation found here is thrown by the
+   * iteration after everything before it, and by every later `push`. Empty chunks are fine.
+   * Throws `TypeError` when `chunk` is not a `Uint8Array`.
+   */
+  push(chunk: Uint8Array): this {
+    this.#reader.push(chunk);
+    return this;
+  }
+
+  /**
+   * Yields everything decoded so far, in order, then throws the decoder's error if it failed
+   * (the same error object every time).
+   */
+  [Symbol.iterator](): IterableIterator<FrameEvent> {
+    return this.#reader.iterator();
+  }
+
+  #onFrame(b0: number, bytes: Uint8Array, start: number, end: number, keyStart: number, offset: number): void {
     // Not the hot path: the header object is built by the parser itself.
-    const header = decodeHeader(bytes, offset - this.chunkOffset)!;
-    const queue = this.queue;
+    const header = decodeHeader(bytes, offset - this.#reader.chunkOffset)!;
+    const queue = this.#reader.queue;
     queue.push({ type: 'header', header, offset });
     if (end > start) {
       queue.push({ type: 'payload', data: unmaskPayload(bytes, start, end, keyStart, this.#unmaskInPlace), payloadOffset: 0 });
@@ -195,11 +245,11 @@ export class FrameStreamDecoder extends FrameReader<FrameEvent> {
     queue.push(END);
   }
 
-  protected override onHeader(header: FrameHeader, offset: number): void {
-    this.queue.push({ type: 'header', header, offset });
+  #onHeader(header: FrameHeader, offset: number): void {
+    this.#reader.queue.push({ type: 'header', header, offset });
   }
 
-  protected override onPayload(
+  #onPayload(
     bytes: Uint8Array, start: number, end: number, maskingKey: Uint8Array | undefined, payloadOffset: number,
   ): void {
     let data: Uint8Array;
@@ -212,10 +262,10 @@ export class FrameStreamDecoder extends FrameReader<FrameEvent> {
       data = new Uint8Array(end - start);
       copyUnmasked(bytes, start, end, data, 0, maskingKey, payloadOffset);
     }
-    this.queue.push({ type: 'payload', data, payloadOffset });
+    this.#reader.queue.push({ type: 'payload', data, payloadOffset });
   }
 
-  protected override onEnd(): void {
-    this.queue.push(END);
+  #onEnd(): void {
+    this.#reader.queue.push(END);
   }
 }

@@ -57,9 +57,11 @@ export interface MessageExtension {
 export interface ExtensionMessage {
   /** `Opcode.Text` or `Opcode.Binary`. */
   opcode: number;
-  /** The RSV bits of the message's first frame. */
+  /** RSV1 of the message's first frame. */
   rsv1: boolean;
+  /** RSV2 of the message's first frame. */
   rsv2: boolean;
+  /** RSV3 of the message's first frame. */
   rsv3: boolean;
   /** The decoder's `maxMessageLength`. */
   maxLength: number;
@@ -209,7 +211,8 @@ function decodeText(bytes: Uint8Array, streamOffset: number | undefined): string
  * }
  * ```
  */
-export class MessageDecoder extends FrameReader<DecodedMessage> {
+export class MessageDecoder implements Iterable<DecodedMessage> {
+  readonly #reader: FrameReader<DecodedMessage>;
   readonly #maxMessageLength: number;
   readonly #maxBufferedBytes: number;
   readonly #streaming: boolean;
@@ -248,9 +251,15 @@ export class MessageDecoder extends FrameReader<DecodedMessage> {
     const bits = extensionBits(extensions);
     const owned = bits.reduce((all, b) => all | b, 0);
     const allowed = rsvBitsOf(options.allowedRsv) | owned;
-    super({
+    this.#reader = new FrameReader<DecodedMessage>({
       ...options,
       allowedRsv: { rsv1: (allowed & RSV1_BIT) !== 0, rsv2: (allowed & RSV2_BIT) !== 0, rsv3: (allowed & RSV3_BIT) !== 0 },
+    }, {
+      onFrame: (b0, bytes, start, end, keyStart, offset) => this.#onFrame(b0, bytes, start, end, keyStart, offset),
+      onHeader: (header, offset) => this.#onHeader(header, offset),
+      onPayload: (bytes, start, end, maskingKey, payloadOffset, last) => this.#onPayload(bytes, start, end, maskingKey, payloadOffset, last),
+      onEnd: () => this.#onEnd(),
+      onTrailing: (bytes, offset) => this.#onTrailing(bytes, offset),
     });
     const { maxMessageLength = DEFAULT_MAX_MESSAGE_LENGTH, afterClose = 'error' } = options;
     checkLimit('maxMessageLength', maxMessageLength);
@@ -333,11 +342,30 @@ export class MessageDecoder extends FrameReader<DecodedMessage> {
     );
   }
 
-  protected override onFrame(b0: number, bytes: Uint8Array, start: number, end: number, keyStart: number, offset: number): void {
+  /**
+   * Feeds the next bytes of the stream and returns the decoder. Everything the bytes complete
+   * is decoded at once and waits to be iterated; a violation found here is thrown by the
+   * iteration after everything before it, and by every later `push`. Empty chunks are fine.
+   * Throws `TypeError` when `chunk` is not a `Uint8Array`.
+   */
+  push(chunk: Uint8Array): this {
+    this.#reader.push(chunk);
+    return this;
+  }
+
+  /**
+   * Yields everything decoded so far, in order, then throws the decoder's error if it failed
+   * (the same error object every time).
+   */
+  [Symbol.iterator](): IterableIterator<DecodedMessage> {
+    return this.#reader.iterator();
+  }
+
+  #onFrame(b0: number, bytes: Uint8Array, start: number, end: number, keyStart: number, offset: number): void {
     const opcode = b0 & OPCODE_BITS;
     const fin = (b0 & FIN_BIT) !== 0;
     this.#beginFrame(opcode, fin, b0 & RSV_BITS, end - start, offset);
-    const payloadStart = this.chunkOffset + start;
+    const payloadStart = this.#reader.chunkOffset + start;
     if (opcode >= Opcode.Close) {
       this.#emitControl(opcode, unmaskPayload(bytes, start, end, keyStart), payloadStart);
       return;
@@ -353,23 +381,23 @@ export class MessageDecoder extends FrameReader<DecodedMessage> {
     this.#payloadEnd = payloadStart;
     if (end > start) {
       const maskingKey = keyStart < 0 ? undefined : bytes.subarray(keyStart, keyStart + MASKING_KEY_SIZE);
-      this.onPayload(bytes, start, end, maskingKey, 0, true);
+      this.#onPayload(bytes, start, end, maskingKey, 0, true);
     }
-    this.onEnd();
+    this.#onEnd();
   }
 
-  protected override onHeader(header: FrameHeader, offset: number): void {
+  #onHeader(header: FrameHeader, offset: number): void {
     const rsvBits = (header.rsv1 ? RSV1_BIT : 0) | (header.rsv2 ? RSV2_BIT : 0) | (header.rsv3 ? RSV3_BIT : 0);
     this.#beginFrame(header.opcode, header.fin, rsvBits, header.payloadLength, offset);
     this.#payloadStart = offset + header.headerLength;
     this.#payloadEnd = this.#payloadStart;
   }
 
-  protected override onPayload(
+  #onPayload(
     bytes: Uint8Array, start: number, end: number, maskingKey: Uint8Array | undefined, payloadOffset: number, last: boolean,
   ): void {
-    const streamOffset = this.chunkOffset + start;
-    this.#payloadEnd = this.chunkOffset + end;
+    const streamOffset = this.#reader.chunkOffset + start;
+    this.#payloadEnd = this.#reader.chunkOffset + end;
     const opcode = this.#opcode;
     if (opcode >= Opcode.Close) {
       const data = this.#control.append(bytes, start, end, maskingKey, payloadOffset, this.#controlLength);
@@ -461,7 +489,7 @@ export class MessageDecoder extends FrameReader<DecodedMessage> {
     return head + body;
   }
 
-  protected override onEnd(): void {
+  #onEnd(): void {
     const opcode = this.#opcode;
     if (opcode >= Opcode.Close) {
       this.#emitControl(opcode, this.#control.take(), this.#payloadStart);
@@ -523,14 +551,14 @@ export class MessageDecoder extends FrameReader<DecodedMessage> {
 
   #emitData(opcode: number, data: string | Uint8Array, final: boolean): void {
     const type = opcode === Opcode.Text ? 'text' : 'binary';
-    this.queue.push((this.#streaming ? { type, data, final } : { type, data }) as DecodedMessage);
+    this.#reader.queue.push((this.#streaming ? { type, data, final } : { type, data }) as DecodedMessage);
   }
 
   #emitControl(opcode: number, payload: Uint8Array, payloadStart: number): void {
     if (opcode === Opcode.Ping) {
-      this.queue.push({ type: 'ping', data: payload });
+      this.#reader.queue.push({ type: 'ping', data: payload });
     } else if (opcode === Opcode.Pong) {
-      this.queue.push({ type: 'pong', data: payload });
+      this.#reader.queue.push({ type: 'pong', data: payload });
     } else {
       let close: { code: number | undefined; reason: string };
       try {
@@ -538,12 +566,12 @@ export class MessageDecoder extends FrameReader<DecodedMessage> {
       } catch (error) {
         throw rebaseError(error, payloadStart);
       }
-      this.queue.push({ type: 'close', code: close.code, reason: close.reason });
-      this.stopped = true;
+      this.#reader.queue.push({ type: 'close', code: close.code, reason: close.reason });
+      this.#reader.stopped = true;
     }
   }
 
-  protected override onTrailing(bytes: Uint8Array, offset: number): void {
+  #onTrailing(bytes: Uint8Array, offset: number): void {
     if (this.#ignoreAfterClose) return;
     throw new ProtocolError(
       'DATA_AFTER_CLOSE',

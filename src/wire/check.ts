@@ -25,7 +25,9 @@ export interface DecodeOptions {
 
 /** {@link DecodeOptions} with defaults applied and shapes checked, ready for the hot path. */
 export interface ResolvedDecodeOptions {
+  /** See {@link DecodeOptions.role}. */
   role: 'server' | 'client' | undefined;
+  /** See {@link DecodeOptions.maxPayloadLength}; the default applied. */
   maxPayloadLength: number;
   /** RSV bits as they sit in the first header byte (0x40, 0x20, 0x10) that are allowed. */
   allowedRsvBits: number;

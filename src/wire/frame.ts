@@ -13,10 +13,15 @@ import { copyXorSmall } from '../bytes/_copy.ts';
 
 /** A decoded frame. */
 export interface Frame {
+  /** FIN: this is the last frame of its message. */
   fin: boolean;
+  /** RSV1: reserved for an extension (permessage-deflate's "compressed" bit). */
   rsv1: boolean;
+  /** RSV2: reserved for an extension. */
   rsv2: boolean;
+  /** RSV3: reserved for an extension. */
   rsv3: boolean;
+  /** 0..15 as on the wire (see `Opcode`). */
   opcode: number;
   /** As it was on the wire (a 4-byte copy), or undefined for an unmasked frame. */
   maskingKey: Uint8Array | undefined;
@@ -26,13 +31,17 @@ export interface Frame {
 
 /** What {@link encodeFrame} needs; everything but `opcode` is optional. */
 export interface FrameInit {
+  /** 0..15 (see `Opcode`). */
   opcode: number;
   /** Default: empty. Never mutated. */
   payload?: Uint8Array;
   /** Default true. */
   fin?: boolean;
+  /** Default false. */
   rsv1?: boolean;
+  /** Default false. */
   rsv2?: boolean;
+  /** Default false. */
   rsv3?: boolean;
   /** 4 bytes: the frame is masked with this key. */
   maskingKey?: Uint8Array;

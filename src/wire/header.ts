@@ -47,12 +47,17 @@ const MAX_SAFE_HIGH_WORD = 0x1f_ffff;
 
 /** A decoded frame header (RFC 6455 §5.2). */
 export interface FrameHeader {
+  /** FIN: this is the last frame of its message. */
   fin: boolean;
+  /** RSV1: reserved for an extension (permessage-deflate's "compressed" bit). */
   rsv1: boolean;
+  /** RSV2: reserved for an extension. */
   rsv2: boolean;
+  /** RSV3: reserved for an extension. */
   rsv3: boolean;
   /** 0..15 as on the wire. */
   opcode: number;
+  /** MASK: the payload is masked (a client's frames always are). */
   masked: boolean;
   /** 4 bytes (a copy) when masked. */
   maskingKey: Uint8Array | undefined;
@@ -64,12 +69,17 @@ export interface FrameHeader {
 
 /** What {@link encodeHeader} needs: everything but `opcode` and `payloadLength` is optional. */
 export interface HeaderInit {
+  /** 0..15, written as given. */
   opcode: number;
+  /** The payload length the header announces (the payload itself is not part of the header). */
   payloadLength: number;
   /** Default true. */
   fin?: boolean;
+  /** Default false. */
   rsv1?: boolean;
+  /** Default false. */
   rsv2?: boolean;
+  /** Default false. */
   rsv3?: boolean;
   /** 4 bytes: sets the MASK bit and writes the key. */
   maskingKey?: Uint8Array;
