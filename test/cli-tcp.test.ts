@@ -159,6 +159,36 @@ describeNode('TcpReassembler on ordinary connections', () => {
   });
 });
 
+describeNode('TcpReassembler memory', () => {
+  const synFrom = (port: number) => ({ ...syn, srcPort: port, seq: port });
+
+  it('forgets the oldest connection that carried no payload past maxQuietConnections, closing it as idle', () => {
+    const tcp = new TcpReassembler({ maxQuietConnections: 2 });
+    const events = [tcp.push(synFrom(1), 1), tcp.push({ ...segment('c', 0, ACK, 'hi'), srcPort: 2, seq: 3 }, 2), tcp.push(synFrom(3), 3), tcp.push(synFrom(4), 4)].flat();
+    // Port 2 spoke, so it is not quiet; port 1 is the oldest quiet one when port 4 opens.
+    expect(events.filter((event) => event.type === 'close')).toEqual([
+      { type: 'close', stream: 0, from: 'client', time: 4, reason: 'idle' },
+      { type: 'close', stream: 0, from: 'server', time: 4, reason: 'idle' },
+    ]);
+    expect(tcp.size).toBe(3);
+    expect(tcp.stats.quietForgotten).toBe(1);
+    // Should it speak later, it comes back as a new stream whose handshake was not seen.
+    const back = tcp.push({ ...segment('c', 0, ACK, 'GET'), srcPort: 1, seq: 2 }, 5);
+    expect(back[0]).toMatchObject({ type: 'open', stream: 4, client: '127.0.0.1:1', handshakeSeen: false });
+    expect(back.filter((event) => event.type === 'close')).toEqual([]);
+  });
+
+  it('never forgets a connection that carried payload, however many there are', () => {
+    const tcp = new TcpReassembler({ maxQuietConnections: 10 });
+    for (let port = 1; port <= 20_000; port++) {
+      tcp.push(synFrom(port), port);
+      tcp.push({ ...segment('c', 0, ACK, 'x'), srcPort: port, seq: port + 1 }, port);
+    }
+    expect(tcp.size).toBe(20_000);
+    expect(tcp.stats.quietForgotten).toBe(0);
+  });
+});
+
 describeNode('TcpReassembler on reordered and repeated segments', () => {
   it('buffers segments that arrive early and delivers them, in order, when the hole is filled', () => {
     const events = run([

@@ -53,13 +53,17 @@ export interface TcpGapEvent {
   bytes: number;
 }
 
-/** One direction ended: its FIN was reached, a RST was seen, or the capture ended. */
+/**
+ * One direction ended: its FIN was reached, a RST was seen, the capture ended, or (`'idle'`) the
+ * connection was forgotten before it carried any payload, to bound memory (see
+ * `maxQuietConnections`).
+ */
 export interface TcpCloseEvent {
   type: 'close';
   stream: number;
   from: TcpDirection;
   time: number;
-  reason: 'fin' | 'rst' | 'end';
+  reason: 'fin' | 'rst' | 'end' | 'idle';
 }
 
 /** What {@link TcpReassembler} reports. */
@@ -72,6 +76,13 @@ export interface TcpReassemblerOptions {
    * hole is given up as a gap and the buffered bytes are delivered.
    */
   maxBufferedBytes?: number;
+  /**
+   * Most connections kept that have not carried a payload byte yet (default 10000): a SYN scan,
+   * a SYN flood, or connections opened and left idle. Past it the oldest of them is forgotten
+   * (its open directions close with reason `'idle'`); should it carry data later, it comes back
+   * as a new stream whose handshake was not seen. Memory then does not grow with 10^6 SYNs.
+   */
+  maxQuietConnections?: number;
 }
 
 /** Counters about the segments seen. */
@@ -85,9 +96,12 @@ export interface TcpStats {
   gapBytes: number;
   /** Segments with payload that arrived after their direction had closed. */
   lateSegments: number;
+  /** Connections forgotten before carrying any payload (see `maxQuietConnections`). */
+  quietForgotten: number;
 }
 
 const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_QUIET_CONNECTIONS = 10_000;
 const TWO_POW_32 = 0x1_0000_0000;
 // How long a closed connection stays in the table so that its last ACKs and retransmissions are
 // recognised instead of opening a new stream (twice the usual 30 s TIME-WAIT of Linux).
@@ -125,6 +139,8 @@ interface Connection {
   client: Half;
   server: Half;
   closed: boolean;
+  /** No payload byte seen yet in either direction. */
+  quiet: boolean;
 }
 
 function createHalf(from: TcpDirection): Half {
@@ -171,9 +187,14 @@ function streamOffset(half: Half, base: number, seq: number): number {
 export class TcpReassembler {
   /** Counters about the segments seen. */
   readonly stats: TcpStats = {
-    connections: 0, duplicateBytes: 0, outOfOrderSegments: 0, gaps: 0, gapBytes: 0, lateSegments: 0,
+    connections: 0, duplicateBytes: 0, outOfOrderSegments: 0, gaps: 0, gapBytes: 0, lateSegments: 0, quietForgotten: 0,
   };
   private readonly maxBufferedBytes: number;
+  private readonly maxQuietConnections: number;
+  // Connections in order of opening, while they may still be quiet (stale entries are skipped).
+  private quietQueue: Connection[] = [];
+  private quietHead = 0;
+  private quietCount = 0;
   private readonly connections = new Map<string, Connection>();
   private closedQueue: { connection: Connection; time: number }[] = [];
   private closedHead = 0;
@@ -181,6 +202,12 @@ export class TcpReassembler {
 
   constructor(options: TcpReassemblerOptions = {}) {
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.maxQuietConnections = options.maxQuietConnections ?? DEFAULT_MAX_QUIET_CONNECTIONS;
+  }
+
+  /** Connections held: open ones, and closed ones lingering for their last segments. */
+  get size(): number {
+    return this.connections.size;
   }
 
   /** Feeds one segment captured at `time`; returns the events it causes, in order. */
@@ -215,6 +242,7 @@ export class TcpReassembler {
     const peer = fromClient ? connection.server : connection.client;
     if ((flags & TCP_FLAGS.RST) !== 0) {
       this.finish(connection, time, 'rst', events, half);
+      this.forgetQuiet(time, events);
       return events;
     }
     if (isSyn && fromClient && connection.clientIsn === undefined) connection.clientIsn = segment.seq;
@@ -223,6 +251,8 @@ export class TcpReassembler {
     else if (segment.payloadLength > 0) this.stats.lateSegments++;
     if (hasAck) this.acknowledge(connection, peer, segment.ack, time, events);
     if (connection.client.closed && connection.server.closed) this.markClosed(connection, time);
+    // After the segment: a connection whose first segment carries payload is not quiet.
+    this.forgetQuiet(time, events);
     return events;
   }
 
@@ -261,8 +291,11 @@ export class TcpReassembler {
       client: createHalf('client'),
       server: createHalf('server'),
       closed: false,
+      quiet: true,
     };
     this.connections.set(key, connection);
+    this.quietQueue.push(connection);
+    this.quietCount++;
     events.push({ type: 'open', stream: connection.stream, client, server, time, handshakeSeen: isSyn });
     return connection;
   }
@@ -281,6 +314,7 @@ export class TcpReassembler {
     const start = streamOffset(half, half.base, dataSeq);
     const wireLength = Math.max(segment.payloadLength, 0);
     const end = start + wireLength;
+    if (wireLength > 0) this.markSpoken(connection);
     if ((segment.flags & TCP_FLAGS.FIN) !== 0 && half.finAt === undefined) half.finAt = end;
     if (wireLength > 0) {
       const captured = Math.min(segment.payload.length, wireLength);
@@ -408,10 +442,43 @@ export class TcpReassembler {
     while (this.closedHead < queue.length && queue[this.closedHead].time + CLOSED_LINGER_SECONDS < now) {
       const { connection } = queue[this.closedHead++];
       if (this.connections.get(connection.key) === connection) this.connections.delete(connection.key);
+      this.markSpoken(connection);
     }
     if (this.closedHead > 1024 && this.closedHead * 2 > queue.length) {
       this.closedQueue = queue.slice(this.closedHead);
       this.closedHead = 0;
+    }
+  }
+
+  /** The connection carried payload, or is gone: it no longer counts as quiet. */
+  private markSpoken(connection: Connection): void {
+    if (!connection.quiet) return;
+    connection.quiet = false;
+    this.quietCount--;
+  }
+
+  /** Forgets the oldest quiet connections while there are more than `maxQuietConnections`. */
+  private forgetQuiet(time: number, events: TcpEvent[]): void {
+    const queue = this.quietQueue;
+    while (this.quietCount > this.maxQuietConnections && this.quietHead < queue.length) {
+      const connection = queue[this.quietHead++];
+      if (!connection.quiet) continue;
+      this.markSpoken(connection);
+      this.stats.quietForgotten++;
+      if (this.connections.get(connection.key) === connection) this.connections.delete(connection.key);
+      if (connection.closed) continue;
+      connection.closed = true;
+      for (const half of [connection.client, connection.server]) {
+        if (half.closed) continue;
+        half.closed = true;
+        events.push({ type: 'close', stream: connection.stream, from: half.from, time, reason: 'idle' });
+      }
+    }
+    // Entries of connections that spoke stay queued until here: drop them once they are most of
+    // the queue, so it holds O(quiet connections) entries (amortised O(1) per connection).
+    if (queue.length - this.quietHead > 2 * this.quietCount + 1024) {
+      this.quietQueue = queue.slice(this.quietHead).filter((connection) => connection.quiet);
+      this.quietHead = 0;
     }
   }
 }
