@@ -222,6 +222,8 @@ const RESPONSE_REJECTIONS: Array<[string, string, Parameters<typeof validateServ
   ['an obs-fold line', responseWith('Connection', 'Connection: keep-alive,', ' Upgrade'), RFC_EXPECTED, 502, 'OBS_FOLD', /line 4 starts with whitespace/],
   ['two Sec-WebSocket-Accept headers', responseWith('Sec-WebSocket-Accept', `Sec-WebSocket-Accept: ${RFC_ACCEPT}`, `Sec-WebSocket-Accept: ${RFC_ACCEPT}`), RFC_EXPECTED, 502, 'DUPLICATE_HEADER', /sec-websocket-accept appears twice/],
   ['two Sec-WebSocket-Protocol headers', responseWith('Sec-WebSocket-Protocol', 'Sec-WebSocket-Protocol: chat', 'Sec-WebSocket-Protocol: superchat'), RFC_EXPECTED, 502, 'DUPLICATE_HEADER', /sec-websocket-protocol appears twice/],
+  ['two Sec-WebSocket-Extensions headers (RFC 6455 §11.3.2)', responseWith('Sec-WebSocket-Extensions', 'Sec-WebSocket-Extensions: x', 'Sec-WebSocket-Extensions: y'), RFC_EXPECTED, 502, 'DUPLICATE_HEADER', /sec-websocket-extensions appears twice/],
+  ['a Sec-WebSocket-Protocol of commas only', responseWith('Sec-WebSocket-Protocol', 'Sec-WebSocket-Protocol: ,'), RFC_EXPECTED, 502, 'INVALID_PROTOCOL', /lists no subprotocol/],
   ['no Upgrade', responseWith('Upgrade'), RFC_EXPECTED, 502, 'INVALID_UPGRADE', /expected Upgrade: websocket, got none/],
   ['an Upgrade to another protocol', responseWith('Upgrade', 'Upgrade: h2c'), RFC_EXPECTED, 502, 'INVALID_UPGRADE', /got "h2c"/],
   ['an Upgrade list (the client needs exactly websocket)', responseWith('Upgrade', 'Upgrade: websocket, h2c'), RFC_EXPECTED, 502, 'INVALID_UPGRADE', /got "websocket, h2c"/],

@@ -123,7 +123,7 @@ describe('parseClientHandshake', () => {
   });
 
   it('accepts a Host with a port, an IPv6 literal or an IPv4 address', () => {
-    for (const host of ['a.example:8080', '[::1]:9001', '[2001:db8::1]', '127.0.0.1:80']) {
+    for (const host of ['a.example:8080', '[::1]:9001', '[2001:db8::1]', '127.0.0.1:80', '[::ffff:192.0.2.1]', 'xn--bcher-kva.example', 'a%2Db.example']) {
       expect(parseClientHandshake(requestWith('Host', `Host: ${host}`)).host).toBe(host);
     }
   });
@@ -225,6 +225,15 @@ export const REQUEST_REJECTIONS: Array<[string, string, number, string, RegExp]>
   ['a Host with a non-numeric port', requestWith('Host', 'Host: a:8x'), 400, 'INVALID_HOST', /host\[:port\]/],
   ['a Host with an unclosed IPv6 literal', requestWith('Host', 'Host: [::1'), 400, 'INVALID_HOST', /host\[:port\]/],
   ['a Host with a path', requestWith('Host', 'Host: a/b'), 400, 'INVALID_HOST', /host\[:port\]/],
+  ['a Host with a bracketed literal that is not IPv6', requestWith('Host', 'Host: [1]'), 400, 'INVALID_HOST', /host\[:port\]/],
+  ['a Host with an IPv6 literal of 9 groups', requestWith('Host', 'Host: [1:2:3:4:5:6:7:8:9]:80'), 400, 'INVALID_HOST', /host\[:port\]/],
+  ['a Host with an IPvFuture literal', requestWith('Host', 'Host: [v1.x]'), 400, 'INVALID_HOST', /host\[:port\]/],
+  ['a Host with a % not followed by two hex digits', requestWith('Host', 'Host: a%2'), 400, 'INVALID_HOST', /host\[:port\]/],
+  ['a Host with %zz', requestWith('Host', 'Host: a%zzb'), 400, 'INVALID_HOST', /host\[:port\]/],
+  ['an empty Sec-WebSocket-Protocol (RFC 6455 §4.3: 1#token)', requestWith('Sec-WebSocket-Protocol', 'Sec-WebSocket-Protocol: '), 400, 'INVALID_PROTOCOL', /lists no subprotocol/],
+  ['a Sec-WebSocket-Protocol of commas only', requestWith('Sec-WebSocket-Protocol', 'Sec-WebSocket-Protocol: , ,'), 400, 'INVALID_PROTOCOL', /lists no subprotocol/],
+  ['an empty Sec-WebSocket-Extensions (RFC 6455 §9.1: 1#extension)', requestWith('Sec-WebSocket-Extensions', 'Sec-WebSocket-Extensions: '), 400, 'INVALID_EXTENSIONS', /lists no extension/],
+  ['a Sec-WebSocket-Extensions of commas only', requestWith('Sec-WebSocket-Extensions', 'Sec-WebSocket-Extensions: ,'), 400, 'INVALID_EXTENSIONS', /lists no extension/],
   ['a Content-Length body', requestWith('Content-Length', 'Content-Length: 5'), 400, 'UNEXPECTED_BODY', /must not have a body/],
   ['a chunked body', requestWith('Transfer-Encoding', 'Transfer-Encoding: chunked'), 400, 'UNEXPECTED_BODY', /must not have a body/],
   ['no Upgrade', requestWith('Upgrade'), 400, 'INVALID_UPGRADE', /the Upgrade header does not list websocket/],

@@ -11,12 +11,16 @@ import { checkHeaderValue, handshakeError, isToken, splitList } from './_http.ts
 import { type Extension, parseExtensions } from './extensions.ts';
 
 /**
- * Parses a received `Sec-WebSocket-Protocol` value: a list of unique tokens (RFC 6455 §4.1
- * item 10, §11.3.4). HandshakeError INVALID_PROTOCOL otherwise.
+ * Parses a received `Sec-WebSocket-Protocol` value: a non-empty list of unique tokens (RFC 6455
+ * §4.1 item 10, §4.3 `1#token`, §11.3.4). HandshakeError INVALID_PROTOCOL otherwise.
  */
 export function parseProtocols(value: string | undefined, what: string): string[] {
   if (value === undefined) return [];
   const protocols = splitList(value);
+  // RFC 7230 §7: a 1# list with no element (`""`, `","`) is invalid.
+  if (protocols.length === 0) {
+    throw handshakeError('INVALID_PROTOCOL', `Cannot parse ${what}: Sec-WebSocket-Protocol lists no subprotocol`);
+  }
   const seen = new Set<string>();
   for (const protocol of protocols) {
     if (!isToken(protocol)) {

@@ -157,8 +157,13 @@ export interface ServerHandshake {
   headers: Map<string, string>;
 }
 
-// RFC 6455 §11.3.3, §4.2.2: the server sends at most one accept value and one subprotocol.
-const RESPONSE_SINGLETONS: ReadonlySet<string> = new Set(['sec-websocket-accept', 'sec-websocket-protocol']);
+// RFC 6455 §11.3.2, §11.3.3, §11.3.4: Sec-WebSocket-Extensions, -Accept and -Protocol "MUST NOT
+// appear more than once in an HTTP response".
+const RESPONSE_SINGLETONS: ReadonlySet<string> = new Set([
+  'sec-websocket-accept',
+  'sec-websocket-extensions',
+  'sec-websocket-protocol',
+]);
 
 /**
  * Validates a server's answer to the opening handshake (RFC 6455 §4.1, "the client MUST

@@ -18,12 +18,12 @@
  * |---|---|---|---|
  * | `HEAD_TOO_LARGE` | 431 | both | the head is longer than the reader's limit (16 KiB by default) |
  * | `INCOMPLETE_HEAD` | 400 | both | the head does not end with an empty line |
- * | `INVALID_REQUEST_LINE` | 400 | server | not `GET /resource HTTP/1.1` in RFC 7230 syntax |
+ * | `INVALID_REQUEST_LINE` | 400 | server | not `GET /resource HTTP/1.1` (or `GET ws://host/resource HTTP/1.1`) in RFC 7230 syntax |
  * | `METHOD_NOT_ALLOWED` | 405 | server | a method other than GET; the rejection carries `Allow: GET` |
  * | `UNSUPPORTED_HTTP_VERSION` | 505 | server | HTTP/1.0 or older |
  * | `INVALID_HEADER` | 400 | both | a header line without a colon, with whitespace before it, an invalid name, a control character (NUL, bare CR or LF) |
  * | `OBS_FOLD` | 400 | both | a header line that starts with whitespace (obsolete line folding) |
- * | `DUPLICATE_HEADER` | 400 | both | a repeated Host, Sec-WebSocket-Key, Sec-WebSocket-Version, Sec-WebSocket-Accept or Sec-WebSocket-Protocol (response) |
+ * | `DUPLICATE_HEADER` | 400 | both | a repeated Host, Sec-WebSocket-Key or Sec-WebSocket-Version (request), Sec-WebSocket-Accept, Sec-WebSocket-Protocol or Sec-WebSocket-Extensions (response) |
  * | `MISSING_HOST` | 400 | server | no Host header |
  * | `INVALID_HOST` | 400 | server | a Host that is not `host[:port]` |
  * | `UNEXPECTED_BODY` | 400 | server | a Transfer-Encoding, or a Content-Length other than 0 |
@@ -33,8 +33,8 @@
  * | `INVALID_KEY` | 400 | server | a Sec-WebSocket-Key that is not base64 of exactly 16 bytes |
  * | `MISSING_VERSION` | 400 | server | no Sec-WebSocket-Version |
  * | `UNSUPPORTED_VERSION` | 426 | server | a Sec-WebSocket-Version other than 13; the rejection carries `Sec-WebSocket-Version: 13` |
- * | `INVALID_PROTOCOL` | 400 | both | a Sec-WebSocket-Protocol that is not a list of unique tokens |
- * | `INVALID_EXTENSIONS` | 400 | both | a Sec-WebSocket-Extensions value that does not parse |
+ * | `INVALID_PROTOCOL` | 400 | both | a Sec-WebSocket-Protocol that is not a non-empty list of unique tokens |
+ * | `INVALID_EXTENSIONS` | 400 | both | a Sec-WebSocket-Extensions value that does not parse (a quoted parameter value must be a token; a request lists at least one extension) |
  * | `INVALID_STATUS_LINE` | 502 | client | not `HTTP/1.1 101 reason` in RFC 7230 syntax |
  * | `UNEXPECTED_STATUS` | the server's | client | a status other than 101 |
  * | `MISSING_ACCEPT` | 502 | client | no Sec-WebSocket-Accept |

@@ -23,6 +23,7 @@ import {
 import { findUnofferedExtension, parseExtensionsOption, parseProtocols } from './_handshake.ts';
 import { computeAcceptKey, isValidKey } from './accept.ts';
 import { HANDSHAKE_ERRORS } from './error-codes.ts';
+import { isAlpha, isDigit, isHex, isIpv6 } from './_uri.ts';
 import { type Extension, parseExtensions } from './extensions.ts';
 
 /** A client's opening handshake, parsed and validated by {@link parseClientHandshake}. */
@@ -61,6 +62,7 @@ const SP = 0x20;
 const SLASH = 0x2f;
 const COLON = 0x3a;
 const QUESTION = 0x3f;
+const PERCENT = 0x25;
 
 /**
  * Parses and validates a client's opening handshake (RFC 6455 §4.2.1): method GET, a request
@@ -155,6 +157,11 @@ export function parseClientHandshake(request: Uint8Array | string): ClientHandsh
     throw handshakeError('INVALID_KEY', `Cannot accept ${what}: Sec-WebSocket-Key is not base64 of 16 bytes`);
   }
   const extensionsValue = headers.get('sec-websocket-extensions');
+  const extensions = extensionsValue === undefined ? [] : parseExtensions(extensionsValue);
+  // RFC 6455 §9.1: extension-list = 1#extension; RFC 7230 §7: a list with no element is invalid.
+  if (extensionsValue !== undefined && extensions.length === 0) {
+    throw handshakeError('INVALID_EXTENSIONS', `Cannot parse ${what}: Sec-WebSocket-Extensions lists no extension`);
+  }
   return {
     method,
     resource,
@@ -163,7 +170,7 @@ export function parseClientHandshake(request: Uint8Array | string): ClientHandsh
     key,
     version: Number(WEBSOCKET_VERSION),
     protocols: parseProtocols(headers.get('sec-websocket-protocol'), what),
-    extensions: extensionsValue === undefined ? [] : parseExtensions(extensionsValue),
+    extensions,
     origin: headers.get('origin'),
     headers,
   };
@@ -195,22 +202,26 @@ function resourceName(target: string): string | undefined {
 // RFC 6455 §3 and RFC 7230 §2.7: the schemes an absolute-form WebSocket request target may have.
 const ABSOLUTE_FORM_SCHEMES: ReadonlySet<string> = new Set(['ws', 'wss', 'http', 'https']);
 
-// RFC 7230 §5.4, RFC 3986 §3.2.2: Host = uri-host [ ":" port ]; uri-host is a bracketed IP
-// literal or a reg-name (unreserved, pct-encoded, sub-delims). Checked loosely inside brackets.
+// RFC 7230 §5.4, RFC 3986 §3.2.2: Host = uri-host [ ":" port ]; uri-host is a bracketed IPv6
+// address or a reg-name (unreserved, pct-encoded, sub-delims; an IPv4 address is one too).
+// IPvFuture literals ("[v1.x]") name no address anyone can use and are refused.
 function isHostValue(value: string): boolean {
   const n = value.length;
   let i = 0;
   if (value.charCodeAt(0) === 0x5b) {
     i = value.indexOf(']');
-    if (i < 2) return false;
-    for (let j = 1; j < i; j++) {
-      const c = value.charCodeAt(j);
-      if (!(isHexDigit(c) || c === COLON || c === 0x2e)) return false;
-    }
+    if (i < 2 || !isIpv6(value.slice(1, i))) return false;
     i++;
   } else {
     while (i < n && value.charCodeAt(i) !== COLON) {
-      if (!isRegNameChar(value.charCodeAt(i))) return false;
+      const c = value.charCodeAt(i);
+      if (c === PERCENT) {
+        // pct-encoded = "%" HEXDIG HEXDIG
+        if (!isHex(value.charCodeAt(i + 1)) || !isHex(value.charCodeAt(i + 2))) return false;
+        i += 3;
+        continue;
+      }
+      if (!isRegNameChar(c)) return false;
       i++;
     }
     if (i === 0) return false;
@@ -218,24 +229,14 @@ function isHostValue(value: string): boolean {
   if (i === n) return true;
   if (value.charCodeAt(i) !== COLON || i + 1 === n) return false;
   for (let j = i + 1; j < n; j++) {
-    const c = value.charCodeAt(j);
-    if (c < 0x30 || c > 0x39) return false;
+    if (!isDigit(value.charCodeAt(j))) return false;
   }
   return true;
 }
 
-function isHexDigit(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
-}
-
-// unreserved / pct-encoded / sub-delims: ALPHA DIGIT - . _ ~ % ! $ & ' ( ) * + , ; =
+// unreserved / sub-delims: ALPHA DIGIT - . _ ~ ! $ & ' ( ) * + , ; =
 function isRegNameChar(c: number): boolean {
-  return (
-    (c >= 0x30 && c <= 0x39) ||
-    (c >= 0x41 && c <= 0x5a) ||
-    (c >= 0x61 && c <= 0x7a) ||
-    "-._~%!$&'()*+,;=".indexOf(String.fromCharCode(c)) !== -1
-  );
+  return isAlpha(c) || isDigit(c) || "-._~!$&'()*+,;=".indexOf(String.fromCharCode(c)) !== -1;
 }
 
 /** What the server agrees to in its 101 answer. */
