@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CONNECTION_TRANSITIONS,
   ClientConnection,
+  HANDSHAKE_ERRORS,
   HandshakeError,
   ProtocolError,
   ServerConnection,
@@ -176,6 +177,29 @@ describe('server handshake', () => {
     expect(server.takeOutput()).toEqual([]);
     expect(closeEventOf(server.events()).error).toMatchObject({ code: 'INCOMPLETE_HEAD', status: 400 });
   });
+});
+
+it('every code HANDSHAKE_ERRORS marks as the connection\'s is produced by a connection, with its status', () => {
+  const produced = new Map<string, number>();
+  const note = (connection: ServerConnection | ClientConnection) => {
+    for (const event of connection.events()) {
+      if (event.type === 'close' && event.error instanceof HandshakeError) produced.set(event.error.code, event.error.status);
+    }
+  };
+  const refused = new ServerConnection({ origins: ['https://a.example'] });
+  refused.receive(latin1(requestHead(['Origin: https://b.example'])));
+  note(refused);
+  const rejected = new ServerConnection();
+  rejected.receive(latin1(requestHead()));
+  rejected.reject(400);
+  note(rejected);
+  const slow = new ServerConnection({ handshakeTimeout: 1 });
+  slow.handleDeadline(0);
+  slow.handleDeadline(1);
+  note(slow);
+  const codes = Object.entries(HANDSHAKE_ERRORS).filter(([, entry]) => 'connection' in entry);
+  expect(codes.map(([code]) => code).sort()).toEqual([...produced.keys()].sort());
+  for (const [code, entry] of codes) expect(produced.get(code), code).toBe(entry.status);
 });
 
 describe('client handshake', () => {

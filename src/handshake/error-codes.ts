@@ -78,10 +78,11 @@ export const HANDSHAKE_ERRORS = {
   INVALID_ACCEPT: { status: 502, side: 'client', rfc: 'RFC 6455 §4.1' },
   UNEXPECTED_PROTOCOL: { status: 502, side: 'client', rfc: 'RFC 6455 §4.1' },
   UNEXPECTED_EXTENSION: { status: 502, side: 'client', rfc: 'RFC 6455 §4.1' },
-  FORBIDDEN_ORIGIN: { status: 403, side: 'server', rfc: 'RFC 6455 §10.2' },
-  REJECTED: { status: 400, side: 'server', rfc: 'RFC 6455 §4.2.2' },
-  HANDSHAKE_TIMEOUT: { status: 408, side: 'both', rfc: 'RFC 7231 §6.5.7' },
-} as const satisfies Record<string, { status: number; side: 'server' | 'client' | 'both'; rfc: string }>;
+  // Raised by the connection engine (ServerConnection, ClientConnection), not by the parsers.
+  FORBIDDEN_ORIGIN: { status: 403, side: 'server', rfc: 'RFC 6455 §10.2', connection: true },
+  REJECTED: { status: 400, side: 'server', rfc: 'RFC 6455 §4.2.2', connection: true },
+  HANDSHAKE_TIMEOUT: { status: 408, side: 'both', rfc: 'RFC 7231 §6.5.7', connection: true },
+} as const satisfies Record<string, { status: number; side: 'server' | 'client' | 'both'; rfc: string; connection?: true }>;
 
 /** A stable machine-readable reason for a {@link HandshakeError} thrown by wsframe. */
 export type HandshakeErrorCode = keyof typeof HANDSHAKE_ERRORS;
