@@ -7,63 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { computeAcceptKey, encodeClosePayload, encodeFrame, encodeMessage } from '../src/index.ts';
-import { analyzeCapture, type PcapRecord } from '../src/cli/pcap.ts';
+import { computeAcceptKey, encodeFrame, encodeMessage } from '../src/index.ts';
+import { analyzeCapture, WebSocketTracker, type PcapRecord, type StreamNote } from '../src/cli/pcap.ts';
+import { TcpReassembler } from '../src/cli/tcp.ts';
+import { decodeTcpPacket } from '../src/cli/packet.ts';
 import { StreamAnalyzer } from '../src/cli/analyze.ts';
-import { ACK, FIN, SYN, concat, ethernet, ipv4, ipv6, pcapFile, pcapngFile, type PacketRecord } from './_capture-builder.ts';
+import { SYN, concat, ipv4, pcapFile, pcapngFile } from './_capture-builder.ts';
+import { KEY, KEY_BYTES, REQUEST, RESPONSE, closeFromClient, closeFromServer, enc, hello, packets } from './_ws-capture.ts';
 import { cli } from './_cli.ts';
-
-const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
-const REQUEST = `GET /chat?room=1 HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, superchat\r\n\r\n`;
-const RESPONSE = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAcceptKey(KEY)}\r\nSec-WebSocket-Protocol: chat\r\n\r\n`;
-const enc = (text: string) => new TextEncoder().encode(text);
-const KEY_BYTES = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
-
-interface Conversation {
-  client: [string, number];
-  server: [string, number];
-  v6?: boolean;
-}
-
-/**
- * A conversation as packets: segments are [from, payload, options] in capture order; `at` puts
- * a segment at that position of its direction's stream (default: right after what came before).
- */
-function packets(conversation: Conversation, segments: [('c' | 's'), Uint8Array | string, { at?: number; time?: number }?][]): PacketRecord[] {
-  const [ca, cp] = conversation.client;
-  const [sa, sp] = conversation.server;
-  const wrap = conversation.v6 ? ipv6 : ipv4;
-  const cseq = 1000;
-  const sseq = 5000;
-  let cnext = 0;
-  let snext = 0;
-  let time = 1763725500;
-  const records: PacketRecord[] = [];
-  const push = (from: 'c' | 's', payload: Uint8Array, flags: number, seq: number, at: number) => {
-    const init = from === 'c'
-      ? { src: ca, dst: sa, srcPort: cp, dstPort: sp, seq, flags, payload }
-      : { src: sa, dst: ca, srcPort: sp, dstPort: cp, seq, flags, payload };
-    records.push({ seconds: Math.floor(at), fraction: Math.round((at % 1) * 1e6), data: ethernet(wrap(init)) });
-  };
-  push('c', new Uint8Array(0), SYN, cseq - 1, time);
-  push('s', new Uint8Array(0), SYN | ACK, sseq - 1, time);
-  for (const [from, data, options] of segments) {
-    const payload = typeof data === 'string' ? enc(data) : data;
-    time = options?.time ?? time + 0.001;
-    if (from === 'c') {
-      const at = options?.at ?? cnext;
-      push('c', payload, ACK, cseq + at, time);
-      cnext = Math.max(cnext, at + payload.length);
-    } else {
-      const at = options?.at ?? snext;
-      push('s', payload, ACK, sseq + at, time);
-      snext = Math.max(snext, at + payload.length);
-    }
-  }
-  push('c', new Uint8Array(0), FIN | ACK, cseq + cnext, time + 0.01);
-  push('s', new Uint8Array(0), FIN | ACK, sseq + snext, time + 0.01);
-  return records;
-}
 
 async function analyze(file: Uint8Array, chunk = 333): Promise<PcapRecord[]> {
   const records: PcapRecord[] = [];
@@ -80,9 +31,6 @@ const summary = (records: PcapRecord[]) => records.map((record) => {
   return `${record.from} error ${record.closeCode} ${record.code}`;
 });
 
-const hello = encodeFrame({ opcode: 1, payload: enc('Hello'), maskingKey: KEY_BYTES });
-const closeFromClient = encodeFrame({ opcode: 8, payload: encodeClosePayload(1000, 'bye'), maskingKey: KEY_BYTES });
-const closeFromServer = encodeFrame({ opcode: 8, payload: encodeClosePayload(1000, 'bye') });
 
 describe('wsframe pcap analysis', () => {
   it('decodes a handshake split across segments and both directions in time order', async () => {
@@ -183,6 +131,110 @@ describe('wsframe pcap analysis', () => {
   });
 });
 
+async function notesOf(file: Uint8Array): Promise<{ records: PcapRecord[]; notes: StreamNote[] }> {
+  const records: PcapRecord[] = [];
+  const notes: StreamNote[] = [];
+  await analyzeCapture([file], (record) => records.push(record), { onNote: (note) => notes.push(note) });
+  return { records, notes };
+}
+
+describe('wsframe pcap: state is bounded and dropped when a stream cannot be WebSocket', () => {
+  it('drops a GET never answered once the client sent over 1 MiB after it, with a note', async () => {
+    // Regression: every client byte after an unanswered GET was kept (200 MB of client data:
+    // 379 MiB held after GC).
+    const tracker = new WebSocketTracker({ onNote: (note) => notes.push(note) });
+    const notes: StreamNote[] = [];
+    tracker.handle({ type: 'open', stream: 0, client: '10.0.0.1:5', server: '10.0.0.2:80', time: 0, handshakeSeen: true });
+    tracker.handle({ type: 'data', stream: 0, from: 'client', time: 0, data: enc(REQUEST), offset: 0 });
+    const chunk = new Uint8Array(64 * 1024);
+    let offset = REQUEST.length;
+    for (let i = 0; i < 16; i++, offset += chunk.length) {
+      tracker.handle({ type: 'data', stream: 0, from: 'client', time: i, data: chunk, offset });
+      expect(tracker.size).toBe(1);
+    }
+    expect(notes).toEqual([]);
+    tracker.handle({ type: 'data', stream: 0, from: 'client', time: 17, data: new Uint8Array(1), offset });
+    expect(tracker.size).toBe(0);
+    expect(notes).toEqual([{
+      stream: 0, client: '10.0.0.1:5', server: '10.0.0.2:80', kind: 'backlog',
+      message: 'the client sent over 1048576 bytes after its upgrade request (GET /chat?room=1) with no answer from the server: not a WebSocket',
+    }]);
+    // What comes later, the answer included, is not looked at.
+    expect(tracker.handle({ type: 'data', stream: 0, from: 'server', time: 18, data: enc(RESPONSE), offset: 0 })).toEqual([]);
+  });
+
+  it('keeps pipelined client frames up to the bound and decodes them once the 101 arrives', async () => {
+    const capture = pcapFile(packets({ client: ['10.0.0.1', 9], server: ['10.0.0.2', 80] }, [['c', concat(enc(REQUEST), hello)], ['s', RESPONSE]]), { linkType: 1 });
+    expect(summary((await notesOf(capture)).records)).toEqual(['connection /chat?room=1 chat true', 'client frame 1 5 valid', 'client text Hello']);
+  });
+
+  it('forgets a connection as soon as its first client bytes are not a GET, and after both directions close', async () => {
+    const tracker = new WebSocketTracker();
+    tracker.handle({ type: 'open', stream: 0, client: 'a:1', server: 'b:2', time: 0, handshakeSeen: true });
+    tracker.handle({ type: 'open', stream: 1, client: 'a:3', server: 'b:2', time: 0, handshakeSeen: true });
+    tracker.handle({ type: 'data', stream: 0, from: 'client', time: 0, data: enc('SSH-2.0-OpenSSH\r\n'), offset: 0 });
+    expect(tracker.size).toBe(1);
+    tracker.handle({ type: 'close', stream: 1, from: 'client', time: 1, reason: 'fin' });
+    tracker.handle({ type: 'close', stream: 1, from: 'server', time: 1, reason: 'fin' });
+    expect(tracker.size).toBe(0);
+  });
+
+  it('holds a bounded number of connections for 50 000 SYN-only connections', async () => {
+    // Regression: 10^6 SYN-only connections (a 70 MB capture) held 1.7 GB until the end.
+    const reassembler = new TcpReassembler();
+    const tracker = new WebSocketTracker();
+    let most = 0;
+    for (let i = 0; i < 50_000; i++) {
+      const packet = ipv4({ src: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, dst: '10.255.0.1', srcPort: 40000 + (i % 20000), dstPort: 80, seq: i, flags: SYN });
+      for (const event of reassembler.push(decodeTcpPacket(101, packet)!, i / 1000)) tracker.handle(event);
+      most = Math.max(most, reassembler.size, tracker.size);
+    }
+    expect(most).toBeLessThanOrEqual(10_001);
+    expect(reassembler.stats.quietForgotten).toBe(40_000);
+  });
+});
+
+describe('wsframe pcap: notes on streams that are not decoded', () => {
+  const streams = (conversations: [number, [('c' | 's'), Uint8Array | string][]][]) =>
+    pcapFile(conversations.flatMap(([port, segments], i) => packets({ client: ['10.0.0.1', 1000 + i], server: ['10.0.0.2', port] }, segments)), { linkType: 1 });
+
+  it('says what each stream looks like and which option or tool to use', async () => {
+    const tlsHello = new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]);
+    const { notes } = await notesOf(streams([
+      [443, [['c', tlsHello], ['s', new Uint8Array([0x16, 0x03, 0x03, 0x00, 0x7a])]]],
+      [8080, [['c', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n']]],
+      [80, [['c', 'GET /index.html HTTP/1.1\r\nHost: a\r\n\r\n'], ['s', 'HTTP/1.1 200 OK\r\n\r\n']]],
+      [22, [['s', 'SSH-2.0-OpenSSH_9.6\r\n']]],
+      [9001, [['c', REQUEST]]],
+      [9002, [['c', REQUEST.slice(0, 30)]]],
+    ]));
+    expect(notes.map((note) => [note.stream, note.kind, note.message])).toEqual([
+      [0, 'tls', 'TLS on port 443: if this is wss://, the frames are encrypted and wsframe cannot read them; decrypt the capture first (Wireshark with an SSLKEYLOGFILE key log, then export the plaintext)'],
+      [1, 'http2', 'HTTP/2 on port 8080: WebSockets over HTTP/2 (RFC 8441) are not decoded by wsframe'],
+      [2, 'http', 'an HTTP request that is not a WebSocket upgrade: Cannot accept handshake: the Upgrade header does not list websocket'],
+      [3, 'not-http', "not HTTP: the server's first bytes are 53 53 48 2d 32 2e 30 2d"],
+      [4, 'unanswered', 'the WebSocket upgrade request (GET /chat?room=1) has no answer in the capture'],
+      [5, 'incomplete-request', 'an HTTP GET whose head does not end in the capture'],
+    ]);
+  });
+
+  it('recognises WebSocket frames in a capture that starts after the handshake', async () => {
+    // The handshake segments are cut from the capture: the first packet is a masked frame.
+    const whole = packets({ client: ['10.0.0.1', 2000], server: ['10.0.0.2', 9001] }, [['c', REQUEST], ['s', RESPONSE], ['c', hello], ['s', encodeFrame({ opcode: 1, payload: enc('Hi') })]]);
+    const { records, notes } = await notesOf(pcapFile(whole.slice(4), { linkType: 1 }));
+    expect(records).toEqual([]);
+    expect(notes).toEqual([{
+      stream: 0, client: '10.0.0.1:2000', server: '10.0.0.2:9001', kind: 'websocket-frames',
+      message: 'looks like WebSocket frames without their handshake (the capture started mid-connection): wsframe needs the handshake; tshark decodes them with -d tcp.port==9001,websocket',
+    }]);
+  });
+
+  it('says nothing about connections that carried no payload', async () => {
+    const { notes } = await notesOf(streams([[80, []]]));
+    expect(notes).toEqual([]);
+  });
+});
+
 describe('wsframe pcap command', () => {
   const folder = mkdtempSync(join(tmpdir(), 'wsframe-pcap-'));
   const list = packets({ client: ['10.0.0.1', 50312], server: ['10.0.0.2', 9001] }, [['c', REQUEST], ['s', RESPONSE], ['c', hello], ['s', encodeFrame({ opcode: 2, payload: new Uint8Array([1, 2, 3]) })], ['c', closeFromClient]]);
@@ -239,11 +291,11 @@ describe('wsframe pcap command', () => {
     expect((await cli(['pcap', path, '--messages-only'])).stderr).toBe('');
   });
 
-  it('refuses a file that is not a capture and a missing file', async () => {
+  it('refuses a file that is not a capture and a missing file with exit status 2', async () => {
     const junk = join(folder, 'junk.bin');
     writeFileSync(junk, 'GIF89a this is not a capture');
     const notCapture = await cli(['pcap', junk]);
-    expect(notCapture.code).toBe(1);
+    expect(notCapture.code).toBe(2);
     expect(notCapture.stderr).toMatch(/^wsframe: .*pcap/i);
     const missing = await cli(['pcap', join(folder, 'missing.pcap')]);
     expect(missing.code).toBe(2);

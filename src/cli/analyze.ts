@@ -80,6 +80,8 @@ export class StreamAnalyzer {
   #open: OpenFrame | undefined;
   #failed = false;
   #position = 0;
+  // Where the last complete frame ended: bytes after it and no open frame are a cut-off header.
+  #framesEnd = 0;
   // RSV1 of each data message's first frame, in order: data messages complete in that order.
   readonly #compressed: boolean[] = [];
 
@@ -122,7 +124,9 @@ export class StreamAnalyzer {
             open.shownLength += piece.length;
           }
         } else {
-          frames.push(this.#frameRecord(this.#open!));
+          const record = this.#frameRecord(this.#open!);
+          frames.push(record);
+          this.#framesEnd = record.payload_offset + record['websocket.payload_length'];
           this.#open = undefined;
         }
       }
@@ -168,6 +172,10 @@ export class StreamAnalyzer {
     const open = this.#open;
     if (open !== undefined) {
       return [{ type: 'error', closeCode: 1006, code: 'TRUNCATED', message: `The stream ends inside a frame that started at byte ${open.offset}`, offset: open.offset }];
+    }
+    if (this.#framesEnd < this.#position) {
+      const at = this.#framesEnd;
+      return [{ type: 'error', closeCode: 1006, code: 'TRUNCATED', message: `The stream ends inside the header of a frame that started at byte ${at}`, offset: at }];
     }
     return [];
   }

@@ -39,9 +39,66 @@ export function parseBase64(text: string): Uint8Array {
  * separators inside (base64 never does), else base64.
  */
 export function parseTextInput(text: string, format: 'hex' | 'base64' | undefined): Uint8Array {
-  const looksHex = /^(?:\s|0x|[0-9a-fA-F:,-])*$/i.test(text) || /\S[\s:,]+\S/.test(text);
-  const chosen = format ?? (looksHex ? 'hex' : 'base64');
+  const chosen = format ?? detectTextFormat(text);
   return chosen === 'hex' ? parseHex(text) : parseBase64(text);
+}
+
+/** Hex when the text is all hex digits or has separators inside (base64 never does), else base64. */
+export function detectTextFormat(text: string): 'hex' | 'base64' {
+  return /^(?:\s|0x|[0-9a-fA-F:,-])*$/i.test(text) || /\S[\s:,]+\S/.test(text) ? 'hex' : 'base64';
+}
+
+/**
+ * Hex or base64 text pushed in pieces, decoded to the bytes {@link parseHex} or
+ * {@link parseBase64} give for the whole text, holding at most a few characters between pushes.
+ * Throws {@link UsageError} with the same messages.
+ */
+export class TextInputDecoder {
+  readonly #format: 'hex' | 'base64';
+  // Hex: a trailing '0' that may start a '0x' prefix; base64: characters short of a 4-character group.
+  #held = '';
+  // Hex: a digit waiting for its pair, and the digits before the current push.
+  #odd = '';
+  #digits = 0;
+
+  constructor(format: 'hex' | 'base64') {
+    this.#format = format;
+  }
+
+  /** Decodes the next piece of text. */
+  push(text: string): Uint8Array {
+    return this.#format === 'hex' ? this.#hex(text, false) : this.#base64(text, false);
+  }
+
+  /** Decodes what is held back; throws for an odd number of hex digits. */
+  end(): Uint8Array {
+    return this.#format === 'hex' ? this.#hex('', true) : this.#base64('', true);
+  }
+
+  #hex(text: string, final: boolean): Uint8Array {
+    let raw = this.#held + text;
+    this.#held = '';
+    if (!final && raw.endsWith('0')) {
+      this.#held = '0';
+      raw = raw.slice(0, -1);
+    }
+    const digits = this.#odd + raw.replace(/0x/gi, '').replace(/[\s:,-]/g, '');
+    const first = this.#digits - this.#odd.length;
+    const bad = digits.search(/[^0-9a-fA-F]/);
+    if (bad >= 0) throw new UsageError(`Cannot read hex input: '${digits[bad]}' at digit ${first + bad + 1} is not a hex digit`);
+    this.#digits = first + digits.length;
+    const whole = digits.length & ~1;
+    this.#odd = digits.slice(whole);
+    if (final && this.#odd !== '') throw new UsageError(`Cannot read hex input: odd number of hex digits (${this.#digits})`);
+    return parseHex(digits.slice(0, whole));
+  }
+
+  #base64(text: string, final: boolean): Uint8Array {
+    const clean = this.#held + text.replace(/\s/g, '');
+    const whole = final ? clean.length : clean.length & ~3;
+    this.#held = clean.slice(whole);
+    return whole === 0 ? new Uint8Array(0) : parseBase64(clean.slice(0, whole));
+  }
 }
 
 export function toHex(bytes: Uint8Array, separator = ' '): string {

@@ -58,9 +58,22 @@ export interface ExplainOptions extends DecodeOptions {
 
 /** Explains every frame in `bytes`; returns the lines and whether every frame was valid. */
 export function explainFrames(bytes: Uint8Array, style: Style, options: ExplainOptions = {}): { lines: string[]; valid: boolean } {
+  const lines: string[] = [];
+  const frames = explainFrameLines(bytes, style, options);
+  let next = frames.next();
+  for (; next.done !== true; next = frames.next()) lines.push(...next.value);
+  return { lines, valid: next.value };
+}
+
+/**
+ * Explains the frames in `bytes` one at a time: yields the lines of each frame as soon as it is
+ * explained (so output need not be held whole: 4 MiB of zeros is two million frames), and
+ * returns whether every frame was valid. Each frame's lines are bounded by `maxDump`.
+ */
+export function* explainFrameLines(bytes: Uint8Array, style: Style, options: ExplainOptions = {}): Generator<string[], boolean, undefined> {
   const resolved = resolveDecodeOptions(options);
   const maxDump = options.maxDump ?? 256;
-  const lines: string[] = [];
+  let lines: string[] = [];
   let offset = 0;
   let index = 0;
   let valid = true;
@@ -71,6 +84,10 @@ export function explainFrames(bytes: Uint8Array, style: Style, options: ExplainO
   const { field, value, dim, good, bad, bold } = style;
 
   while (offset < bytes.length) {
+    if (lines.length > 0) {
+      yield lines;
+      lines = [];
+    }
     index++;
     const remaining = bytes.length - offset;
     let header: FrameHeader | undefined;
@@ -200,7 +217,8 @@ export function explainFrames(bytes: Uint8Array, style: Style, options: ExplainO
     if (dataFrame) openMessage = header.fin ? undefined : messageOpcode;
     offset = payloadStart + header.payloadLength;
   }
-  return { lines, valid };
+  if (lines.length > 0) yield lines;
+  return valid;
 }
 
 function dump(bytes: Uint8Array, max: number, indent: string): string[] {

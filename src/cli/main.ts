@@ -1,30 +1,63 @@
 /**
  * The `wsframe` command line: explain, decode and encode frames, compute accept keys, read
  * captures. The one part of wsframe (with the examples) that uses Node APIs.
+ *
+ * Memory: `decode` and `pcap` stream their input and their output (64 KiB output blocks); what
+ * they hold is bounded by the largest message (`--max-message`), the TCP reassembly window and one
+ * input chunk, not by the input. `explain` holds its input (it is for hand-sized input) and one
+ * frame's explanation at a time.
  */
 
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { computeAcceptKey, encodeFrame, encodeHeader } from '../index.ts';
-import { parseHex, parseTextInput, toHex, UsageError } from './bytes.ts';
+import { computeAcceptKey, decodeClosePayload, encodeFrame, encodeHeader, isValidCloseCode, ProtocolError } from '../index.ts';
+import { concatBytes } from '../bytes/_bytes.ts';
+import { detectTextFormat, parseHex, parseTextInput, TextInputDecoder, toHex, UsageError } from './bytes.ts';
 import { RFC_EXAMPLES } from './examples.ts';
 import { StreamAnalyzer, type StreamRecord } from './analyze.ts';
-import { explainFrames } from './explain.ts';
-import { parseFormat, recordLine } from './records.ts';
-import { analyzeCapture, negotiatedExtensions, type PcapRecord } from './pcap.ts';
+import { explainFrameLines } from './explain.ts';
+import { parseFormat, recordLine, type OutputFormat } from './records.ts';
+import { analyzeCapture, negotiatedExtensions, type PcapRecord, type StreamNote } from './pcap.ts';
 import { CaptureError } from './capture.ts';
-import { styleFor } from './style.ts';
+import { JsonArrayWriter, Output, type TextSink } from './output.ts';
+import { styleFor, type Style } from './style.ts';
 
 /** Where the CLI writes; injectable for tests. */
 export interface CliIO {
-  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stdout: TextSink & { isTTY?: boolean };
   stderr: { write(text: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
   readStdin(): Uint8Array;
   readFile(path: string): Uint8Array;
-  /** The file in chunks of at most 1 MiB, and its size. */
+  /**
+   * The file in chunks of at most 1 MiB as they can be read, and its size (0 when unknown).
+   * `-` is standard input; a FIFO or `/dev/stdin` is read as it is written.
+   */
   openFile(path: string): { chunks: AsyncIterable<Uint8Array>; size: number };
 }
+
+/** The exit statuses of every command. */
+export const EXIT_STATUS = {
+  /** WebSocket data was found and all of it is valid (encode, accept: the result was printed). */
+  VALID: 0,
+  /** Violations were found: an invalid frame, message or handshake, a gap, a cut-off input. */
+  VIOLATIONS: 1,
+  /** Nothing decodable, a usage mistake, or input that cannot be read. */
+  UNUSABLE: 2,
+} as const;
+
+const EXIT_STATUS_HELP = `Exit status:
+  0  WebSocket data found, and all of it valid
+  1  violations found (an invalid frame, message or handshake; bytes missing; input cut off)
+  2  nothing decodable, a usage mistake, or input that cannot be read
+`;
+
+// Notes about TCP streams that are not WebSocket, before they are summed up in one line.
+const MAX_NOTES = 20;
+// Input bytes given to the stream analyzer at once: bounds the records one push returns.
+const ANALYZE_CHUNK = 16 * 1024;
+// Bytes read before deciding between raw bytes, hex and base64.
+const DETECT_SAMPLE = 64 * 1024;
 
 const HELP: Record<string, string> = {
   main: `wsframe: decode, explain and encode WebSocket (RFC 6455) frames
@@ -34,23 +67,27 @@ Usage: wsframe <command> [options]
 Commands:
   explain [hex|base64]   every header bit of each frame, named and explained
   decode [file|-]        a byte stream into frames and messages, with verdicts
-  pcap <file>            WebSocket connections in a pcap/pcapng capture, both directions
+  pcap <file|->          WebSocket connections in a pcap/pcapng capture, both directions
   encode --opcode ...    build a frame and print it as hex
   accept <key>           the Sec-WebSocket-Accept value for a Sec-WebSocket-Key
 
 Run 'wsframe <command> --help' for a command's options and examples.
-`,
+
+${EXIT_STATUS_HELP}`,
   explain: `Usage: wsframe explain [hex|base64] [--input hex|base64] [--role client|server|auto] [--file path|-]
 
 Explains every frame in the input: each header byte in bits with each field named, the masking
 key, the payload as sent and unmasked, and a verdict (valid, or the error with its close code).
-With no input, explains the RFC 6455 §5.7 examples.
+With no input, explains the RFC 6455 §5.7 examples. The explanation is written frame by frame.
 
 Examples:
   wsframe explain
   wsframe explain 818537fa213d7f9f4d5158
   wsframe explain "iQVIZWxsbw==" --input base64
   echo 88 02 03 e8 | wsframe explain --file -
+
+Exit status: 0 every frame valid, 1 an invalid or incomplete frame, 2 no input, unreadable input
+or a usage mistake.
 `,
   decode: `Usage: wsframe decode [file|-] [--input hex|base64|raw] [--role client|server|auto]
                       [--format text|json|ndjson] [--max-message <bytes>] [--extensions <value>]
@@ -58,44 +95,61 @@ Examples:
 Decodes a byte stream (one direction of a connection) into frames and messages. --role server
 decodes as a server reads (the bytes are a client's: frames must be masked); --role client as a
 client reads (frames must not be masked); auto (the default) accepts both. --input defaults to
-raw bytes for binary files and to hex or base64 (detected) for text. JSON fields use Wireshark's
-names (websocket.fin, websocket.opcode, websocket.payload_length, ...) plus byte offsets.
---extensions takes the Sec-WebSocket-Extensions value the server answered with, to inflate
-permessage-deflate messages (with --role; auto reads them as a client's). Exit code 1 when the
-stream breaks the protocol.
+raw bytes for binary input and to hex or base64 (detected from the first 64 KiB) for text. JSON
+fields use Wireshark's names (websocket.fin, websocket.opcode, websocket.payload_length, ...)
+plus byte offsets. --extensions takes the Sec-WebSocket-Extensions value the server answered
+with, to inflate permessage-deflate messages (with --role; auto reads them as a client's).
+Input and output are streamed: memory is bounded by the largest message, not the input.
 
 Examples:
   wsframe decode capture.bin --input raw --role server
   wsframe decode - --role client --extensions "permessage-deflate; server_no_context_takeover"
   echo 810548656c6c6f | wsframe decode - --format ndjson
   wsframe decode frames.hex --format json
+
+Exit status: 0 frames found and all valid, 1 the stream breaks the protocol (or ends inside a
+frame), 2 no bytes, unreadable input or a usage mistake.
 `,
-  pcap: `Usage: wsframe pcap <file> [--format text|json|ndjson] [--stream N] [--messages-only]
+  pcap: `Usage: wsframe pcap <file|-> [--format text|json|ndjson] [--stream N] [--messages-only]
                    [--max-message <bytes>]
 
 Reads a libpcap or pcapng capture (Ethernet with VLAN tags, Linux SLL/SLL2, raw IP, BSD
 loopback; IPv4 and IPv6), reassembles each TCP connection by sequence number, finds HTTP Upgrade
 handshakes on any port and decodes both directions: client frames must be masked, server frames
 must not. For each connection: the handshake (resource, subprotocol, extensions, whether the
-accept value is right), then every frame and message in time order with verdicts. The capture
-is streamed; memory is bounded by the largest message. Exit code 1 when the capture is cut off.
+accept value is right), then every frame and message in time order with verdicts. For each TCP
+stream with data that is not decoded, a note on standard error says what it looks like (TLS,
+HTTP/2, HTTP without an upgrade, frames without their handshake, not HTTP).
+
+The capture is streamed, and '-' (or /dev/stdin, or a FIFO) is read as it is written, each
+message printed as it completes: tcpdump -U -w - | wsframe pcap -. Memory is bounded by the
+largest message and the reassembly window, not by the capture.
 
 Examples:
   wsframe pcap capture.pcapng
   wsframe pcap capture.pcap --format ndjson --messages-only
   wsframe pcap capture.pcapng --stream 2 --format json
+  tcpdump -i lo -U -w - port 9001 | wsframe pcap -
+
+Exit status: 0 WebSocket connections found and all valid, 1 violations (an invalid frame,
+message or handshake, bytes missing from the capture, a capture cut off), 2 no WebSocket
+connection in the capture, not a capture, unreadable input or a usage mistake.
 `,
   encode: `Usage: wsframe encode --opcode text|binary|ping|pong|close|continuation|<n>
                       [--payload <text> | --payload-hex <hex>] [--close-code <n>]
                       [--mask <8 hex digits>|--mask random] [--no-fin] [--rsv1] [--rsv2] [--rsv3] [--unsafe]
 
 Prints the frame as hex. Refuses what RFC 6455 forbids a sender (a reserved opcode, a control
-payload over 125 bytes, a fragmented control frame) unless --unsafe.
+payload over 125 bytes, a fragmented control frame, a close payload of one byte, a close code
+that may not be sent such as 1005, a close reason that is not UTF-8, --close-code on another
+opcode) unless --unsafe.
 
 Examples:
   wsframe encode --opcode text --payload Hello --mask 37fa213d
   wsframe encode --opcode close --close-code 1000 --payload bye
   wsframe encode --opcode 3 --unsafe
+
+Exit status: 0 the frame was printed, 2 a usage mistake or a frame RFC 6455 forbids.
 `,
   accept: `Usage: wsframe accept <Sec-WebSocket-Key>
 
@@ -103,38 +157,45 @@ Prints the Sec-WebSocket-Accept value a server must answer with (RFC 6455 §4.2.
 
 Example:
   wsframe accept dGhlIHNhbXBsZSBub25jZQ==      # s3pPLMBiTxaQ9kYGzzhZRbK+xOo=
+
+Exit status: 0 the value was printed, 2 a usage mistake.
 `,
 };
 
 const OPCODES: Record<string, number> = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 };
 
-/** Runs the CLI with `args` (without node and the script); resolves to the exit code. */
+/** Runs the CLI with `args` (without node and the script); resolves to the exit status. */
 export async function main(args: string[], io: CliIO): Promise<number> {
   const [command, ...rest] = args;
   try {
     switch (command) {
       case 'pcap': return await pcapCommand(rest, io);
-      case 'explain': return explainCommand(rest, io);
-      case 'decode': return decodeCommand(rest, io);
+      case 'explain': return await explainCommand(rest, io);
+      case 'decode': return await decodeCommand(rest, io);
       case 'encode': return encodeCommand(rest, io);
       case 'accept': return acceptCommand(rest, io);
       case undefined: case '--help': case '-h': case 'help':
         io.stdout.write(HELP.main);
-        return command === undefined ? 2 : 0;
+        return command === undefined ? EXIT_STATUS.UNUSABLE : EXIT_STATUS.VALID;
       default:
         throw new UsageError(`unknown command '${command}'. Run 'wsframe --help'.`);
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr.write(`wsframe: ${(error as Error).message}\n`);
-      return 2;
+      return EXIT_STATUS.UNUSABLE;
     }
-    if ((error as { code?: string }).code === 'ENOENT' || (error as { code?: string }).code === 'EACCES' || (error as { code?: string }).code === 'EISDIR') {
+    if (isUnreadable(error)) {
       io.stderr.write(`wsframe: cannot read ${(error as { path?: string }).path ?? 'input'}: ${(error as Error).message}\n`);
-      return 2;
+      return EXIT_STATUS.UNUSABLE;
     }
     throw error;
   }
+}
+
+function isUnreadable(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENXIO';
 }
 
 function wantsHelp(args: string[], command: string, io: CliIO): boolean {
@@ -164,8 +225,8 @@ function decodeInput(raw: Uint8Array, format: 'hex' | 'base64' | 'raw' | undefin
   return format === 'raw' ? raw : parseTextInput(new TextDecoder().decode(raw), format);
 }
 
-function explainCommand(args: string[], io: CliIO): number {
-  if (wantsHelp(args, 'explain', io)) return 0;
+async function explainCommand(args: string[], io: CliIO): Promise<number> {
+  if (wantsHelp(args, 'explain', io)) return EXIT_STATUS.VALID;
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
     options: { input: { type: 'string' }, role: { type: 'string' }, file: { type: 'string' } },
@@ -175,31 +236,67 @@ function explainCommand(args: string[], io: CliIO): number {
   const format = inputFormat(values.input);
   const text = positionals.join(' ');
   const raw = values.file !== undefined ? readFileArgument(values.file, io) : text !== '' ? new TextEncoder().encode(text) : undefined;
+  const output = new Output(io.stdout);
   if (raw === undefined) {
-    const out: string[] = [];
-    for (const example of RFC_EXAMPLES) {
-      out.push(style.bold(`== RFC 6455 §5.7: ${example.title}: ${example.hex}`), '');
-      out.push(...explainFrames(parseHex(example.hex), style, { role }).lines, '');
+    for (const [i, example] of RFC_EXAMPLES.entries()) {
+      output.write(`${i > 0 ? '\n' : ''}${style.bold(`== RFC 6455 §5.7: ${example.title}: ${example.hex}`)}\n\n`);
+      await writeExplanation(parseHex(example.hex), style, role, output);
     }
-    io.stdout.write(`${out.join('\n')}`);
-    return 0;
+    await output.flush();
+    return EXIT_STATUS.VALID;
   }
   const input = decodeInput(raw, format);
   if (input.length === 0) throw new UsageError('no bytes to explain');
-  const { lines, valid } = explainFrames(input, style, { role });
-  io.stdout.write(`${lines.join('\n')}\n`);
-  return valid ? 0 : 1;
+  const valid = await writeExplanation(input, style, role, output);
+  await output.flush();
+  return valid ? EXIT_STATUS.VALID : EXIT_STATUS.VIOLATIONS;
+}
+
+/** Writes the explanation of every frame, a frame at a time; resolves to whether all were valid. */
+async function writeExplanation(input: Uint8Array, style: Style, role: 'client' | 'server' | undefined, output: Output): Promise<boolean> {
+  const frames = explainFrameLines(input, style, { role });
+  let next = frames.next();
+  for (; next.done !== true; next = frames.next()) {
+    output.write(`${next.value.join('\n')}\n`);
+    await output.flushIfFull();
+  }
+  return next.value;
+}
+
+/** Writes records in one output format, as they come. */
+class RecordWriter {
+  readonly #format: OutputFormat;
+  readonly #output: Output;
+  readonly #json: JsonArrayWriter;
+  readonly #line: (record: never) => string;
+
+  constructor(format: OutputFormat, output: Output, line: (record: never) => string) {
+    this.#format = format;
+    this.#output = output;
+    this.#json = new JsonArrayWriter(output);
+    this.#line = line;
+  }
+
+  write(record: object): void {
+    if (this.#format === 'json') this.#json.item(record);
+    else if (this.#format === 'ndjson') this.#output.write(`${JSON.stringify(record)}\n`);
+    else this.#output.write(`${this.#line(record as never)}\n`);
+  }
+
+  end(): void {
+    if (this.#format === 'json') this.#json.end();
+  }
 }
 
 async function pcapCommand(args: string[], io: CliIO): Promise<number> {
-  if (wantsHelp(args, 'pcap', io)) return 0;
+  if (wantsHelp(args, 'pcap', io)) return EXIT_STATUS.VALID;
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
     options: {
       format: { type: 'string' }, stream: { type: 'string' }, 'messages-only': { type: 'boolean' }, 'max-message': { type: 'string' },
     },
   });
-  if (positionals.length !== 1) throw new UsageError('pcap needs exactly one capture file');
+  if (positionals.length !== 1) throw new UsageError('pcap needs exactly one capture file (or - for standard input)');
   const format = usage(() => parseFormat(values.format));
   const onlyStream = values.stream === undefined ? undefined : Number(values.stream);
   if (onlyStream !== undefined && !(Number.isSafeInteger(onlyStream) && onlyStream >= 0)) {
@@ -208,37 +305,63 @@ async function pcapCommand(args: string[], io: CliIO): Promise<number> {
   const maxMessageLength = byteCount(values['max-message'], '--max-message');
   const { chunks, size } = io.openFile(positionals[0]);
   const style = styleFor(io.stdout, io.env);
-  const collected: PcapRecord[] = [];
+  const output = new Output(io.stdout);
   let firstTime: number | undefined;
+  const writer = new RecordWriter(format, output, (record: PcapRecord) => {
+    firstTime ??= record.time;
+    return pcapLine(record, firstTime, style);
+  });
+  let connections = 0;
+  let violations = 0;
   const emit = (record: PcapRecord) => {
-    if (onlyStream !== undefined && record.stream !== onlyStream) return;
-    if (values['messages-only'] === true && record.type === 'frame') return;
-    if (format === 'json') collected.push(record);
-    else if (format === 'ndjson') io.stdout.write(`${JSON.stringify(record)}\n`);
-    else {
-      firstTime ??= record.time;
-      io.stdout.write(`${pcapLine(record, firstTime, style)}\n`);
-    }
+    if (onlyStream !== undefined && record.stream !== onlyStream) return undefined;
+    if (record.type === 'connection') connections++;
+    if (isViolation(record)) violations++;
+    if (values['messages-only'] !== true || record.type !== 'frame') writer.write(record);
+    return output.full ? output.flush() : undefined;
+  };
+  let notes = 0;
+  const onNote = (note: StreamNote) => {
+    if (onlyStream !== undefined && note.stream !== onlyStream) return;
+    if (++notes <= MAX_NOTES) io.stderr.write(`wsframe: stream ${note.stream} (${note.client} -> ${note.server}) not decoded: ${note.message}\n`);
   };
   const progress = makeProgress(io, size);
   let failure: CaptureError | undefined;
   try {
-    await analyzeCapture(progress.wrap(chunks), emit, { maxMessageLength });
+    // Whatever a chunk completed is written before the next is awaited: a live capture shows
+    // each message as soon as the packet completing it is read.
+    await analyzeCapture(progress.wrap(chunks, () => output.flush()), emit, { maxMessageLength, onNote });
   } catch (error) {
     if (!(error instanceof CaptureError)) throw error;
     failure = error;
   } finally {
     progress.done();
   }
-  if (format === 'json') io.stdout.write(`${JSON.stringify(collected, null, 2)}\n`);
+  writer.end();
+  await output.flush();
+  if (notes > MAX_NOTES) io.stderr.write(`wsframe: ${notes - MAX_NOTES} more TCP streams not decoded (notes shown for the first ${MAX_NOTES})\n`);
   if (failure !== undefined) {
     io.stderr.write(`wsframe: ${failure.message}\n`);
-    return 1;
+    return connections > 0 ? EXIT_STATUS.VIOLATIONS : EXIT_STATUS.UNUSABLE;
   }
-  return 0;
+  if (connections === 0) {
+    io.stderr.write(`wsframe: no WebSocket connection in the capture${onlyStream === undefined ? '' : ` as stream ${onlyStream}`}\n`);
+    return EXIT_STATUS.UNUSABLE;
+  }
+  return violations > 0 ? EXIT_STATUS.VIOLATIONS : EXIT_STATUS.VALID;
 }
 
-function pcapLine(record: PcapRecord, firstTime: number, style: ReturnType<typeof styleFor>): string {
+/** Whether a record reports something wrong: an invalid frame or handshake, an error, a gap. */
+function isViolation(record: PcapRecord): boolean {
+  switch (record.type) {
+    case 'connection': return record.status === 101 && (!record.acceptValid || record.handshakeError !== undefined);
+    case 'frame': return record.verdict !== 'valid';
+    case 'error': case 'gap': return true;
+    default: return false;
+  }
+}
+
+function pcapLine(record: PcapRecord, firstTime: number, style: Style): string {
   if (record.type === 'connection') {
     const accept = record.acceptValid ? style.good('accept valid') : style.bad('accept INVALID');
     const problem = record.handshakeError === undefined ? '' : ` ${style.bad(`(${record.handshakeError.code}: ${record.handshakeError.message})`)}`;
@@ -258,7 +381,8 @@ function makeProgress(io: CliIO, size: number) {
   let read = 0;
   let last = 0;
   return {
-    async *wrap(chunks: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+    /** The chunks, counting them for the progress line; `beforeRead` runs before each read. */
+    async *wrap(chunks: AsyncIterable<Uint8Array>, beforeRead: () => Promise<void>): AsyncIterable<Uint8Array> {
       for await (const chunk of chunks) {
         read += chunk.length;
         const now = Date.now();
@@ -267,6 +391,7 @@ function makeProgress(io: CliIO, size: number) {
           io.stderr.write(`\r  read ${(read / 1048576).toFixed(1)} of ${(size / 1048576).toFixed(1)} MiB (${Math.floor((read / size) * 100)}%)`);
         }
         yield chunk;
+        await beforeRead();
       }
     },
     done() {
@@ -282,8 +407,8 @@ function byteCount(value: string | undefined, name: string): number | undefined 
   return count;
 }
 
-function decodeCommand(args: string[], io: CliIO): number {
-  if (wantsHelp(args, 'decode', io)) return 0;
+async function decodeCommand(args: string[], io: CliIO): Promise<number> {
+  if (wantsHelp(args, 'decode', io)) return EXIT_STATUS.VALID;
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
     options: {
@@ -295,26 +420,82 @@ function decodeCommand(args: string[], io: CliIO): number {
   const format = usage(() => parseFormat(values.format));
   const maxMessageLength = byteCount(values['max-message'], '--max-message');
   const given = inputFormat(values.input);
-  const raw = readFileArgument(positionals[0] ?? '-', io);
-  const bytes = decodeInput(raw, given ?? (isText(raw) ? undefined : 'raw'));
   const role = roleOption(values.role);
   const extensions = values.extensions === undefined ? [] : usage(() => negotiatedExtensions(values.extensions!, role === 'client' ? 'server' : 'client'));
   if (values.extensions !== undefined && extensions.length === 0) {
     throw new UsageError(`--extensions '${values.extensions}' negotiates no extension wsframe can decode`);
   }
   const analyzer = new StreamAnalyzer({ role, maxMessageLength, extensions });
-  const records: StreamRecord[] = [...analyzer.push(bytes), ...analyzer.end()];
-  writeRecords(records, format, io);
-  return records.some((record) => record.type === 'error') ? 1 : 0;
+  const style = styleFor(io.stdout, io.env);
+  const output = new Output(io.stdout);
+  const writer = new RecordWriter(format, output, (record: StreamRecord) => recordLine(record, style));
+  let errors = 0;
+  let bytes = 0;
+  const write = async (records: StreamRecord[]) => {
+    for (const record of records) {
+      if (record.type === 'error') errors++;
+      writer.write(record);
+      await output.flushIfFull();
+    }
+  };
+  try {
+    for await (const piece of decodedInput(io.openFile(positionals[0] ?? '-').chunks, given)) {
+      bytes += piece.length;
+      for (let at = 0; at < piece.length; at += ANALYZE_CHUNK) {
+        await write(analyzer.push(piece.subarray(at, at + ANALYZE_CHUNK)));
+      }
+    }
+    await write(analyzer.end());
+  } finally {
+    // What was decoded before a problem with the input is still shown.
+    writer.end();
+    await output.flush();
+  }
+  if (bytes === 0) {
+    io.stderr.write('wsframe: no bytes to decode\n');
+    return EXIT_STATUS.UNUSABLE;
+  }
+  return errors > 0 ? EXIT_STATUS.VIOLATIONS : EXIT_STATUS.VALID;
 }
 
-function writeRecords(records: object[], format: 'text' | 'json' | 'ndjson', io: CliIO): void {
-  if (format === 'json') io.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
-  else if (format === 'ndjson') io.stdout.write(records.map((record) => `${JSON.stringify(record)}\n`).join(''));
-  else {
-    const style = styleFor(io.stdout, io.env);
-    io.stdout.write(records.map((record) => `${recordLine(record as StreamRecord, style)}\n`).join(''));
+/**
+ * The input's bytes as they are read: raw bytes, or hex / base64 text decoded as it streams. With
+ * no `--input`, the first 64 KiB decide: printable text is hex or base64 (as `parseTextInput`
+ * detects), anything else raw bytes.
+ */
+async function* decodedInput(chunks: AsyncIterable<Uint8Array>, given: 'hex' | 'base64' | 'raw' | undefined): AsyncGenerator<Uint8Array> {
+  let sample: Uint8Array[] | undefined = [];
+  let sampled = 0;
+  let decode: ((bytes: Uint8Array) => Uint8Array) | undefined;
+  let end: () => Uint8Array = () => new Uint8Array(0);
+  const choose = (first: Uint8Array) => {
+    const text = new TextDecoder();
+    const format = given ?? (isText(first) ? detectTextFormat(text.decode(first)) : 'raw');
+    if (format === 'raw') return (bytes: Uint8Array) => bytes;
+    const decoder = new TextInputDecoder(format);
+    end = () => decoder.end();
+    const streaming = new TextDecoder();
+    return (bytes: Uint8Array) => decoder.push(streaming.decode(bytes, { stream: true }));
+  };
+  for await (const chunk of chunks) {
+    if (sample === undefined) {
+      yield decode!(chunk);
+      continue;
+    }
+    sample.push(chunk);
+    sampled += chunk.length;
+    if (sampled < DETECT_SAMPLE) continue;
+    const first = concatBytes(sample, sampled);
+    sample = undefined;
+    decode = choose(first);
+    yield decode(first);
   }
+  if (sample !== undefined) {
+    const first = concatBytes(sample, sampled);
+    decode = choose(first);
+    yield decode(first);
+  }
+  yield end();
 }
 
 function usage<T>(fn: () => T): T {
@@ -332,7 +513,7 @@ function isText(bytes: Uint8Array): boolean {
 }
 
 function encodeCommand(args: string[], io: CliIO): number {
-  if (wantsHelp(args, 'encode', io)) return 0;
+  if (wantsHelp(args, 'encode', io)) return EXIT_STATUS.VALID;
   const { values } = parseArgs({
     args,
     options: {
@@ -342,19 +523,22 @@ function encodeCommand(args: string[], io: CliIO): number {
     },
   });
   if (values.opcode === undefined) throw new UsageError('encode needs --opcode (text, binary, ping, pong, close, continuation or 0-15)');
-  const opcode = OPCODES[values.opcode] ?? Number(values.opcode);
+  const opcode = OPCODES[values.opcode] ?? (/^(?:\d{1,2}|0x[0-9a-f]{1,2})$/i.test(values.opcode) ? Number(values.opcode) : Number.NaN);
   if (!Number.isInteger(opcode) || opcode < 0 || opcode > 15) throw new UsageError(`--opcode '${values.opcode}' is not a name or a number from 0 to 15`);
   if (values.payload !== undefined && values['payload-hex'] !== undefined) throw new UsageError('give --payload or --payload-hex, not both');
+  const unsafe = values.unsafe === true;
   let payload = values['payload-hex'] !== undefined ? parseHex(values['payload-hex']) : new TextEncoder().encode(values.payload ?? '');
   if (values['close-code'] !== undefined) {
-    const code = Number(values['close-code']);
-    if (!Number.isInteger(code) || code < 0 || code > 65535) throw new UsageError(`--close-code '${values['close-code']}' is not a number from 0 to 65535`);
+    const code = /^\d{1,5}$/.test(values['close-code']) ? Number(values['close-code']) : Number.NaN;
+    if (!(code <= 65535)) throw new UsageError(`--close-code '${values['close-code']}' is not a number from 0 to 65535`);
+    if (opcode !== 0x8 && !unsafe) throw new UsageError('--close-code belongs to a close frame (--opcode close) (use --unsafe to build it anyway)');
     const withCode = new Uint8Array(2 + payload.length);
     withCode[0] = code >> 8;
     withCode[1] = code & 0xff;
     withCode.set(payload, 2);
     payload = withCode;
   }
+  if (opcode === 0x8 && !unsafe) checkClosePayload(payload);
   let maskingKey: Uint8Array | undefined;
   if (values.mask === 'random') maskingKey = crypto.getRandomValues(new Uint8Array(4));
   else if (values.mask !== undefined) {
@@ -380,15 +564,33 @@ function encodeCommand(args: string[], io: CliIO): number {
     }
   }
   io.stdout.write(`${toHex(bytes, '')}\n`);
-  return 0;
+  return EXIT_STATUS.VALID;
+}
+
+/**
+ * RFC 6455 §5.5.1: a close payload is empty, or a status code a sender may use (§7.4) and a UTF-8
+ * reason; what a receiver would fail the connection for is refused (1005 and 1006 are for APIs).
+ */
+function checkClosePayload(payload: Uint8Array): void {
+  if (payload.length === 0) return;
+  const hint = ' (use --unsafe to build it anyway)';
+  if (payload.length === 1) throw new UsageError(`Cannot encode frame: a close payload of 1 byte is half a status code (RFC 6455 §5.5.1)${hint}`);
+  const code = (payload[0] << 8) | payload[1];
+  if (!isValidCloseCode(code)) throw new UsageError(`Cannot encode frame: close code ${code} may not be sent in a close frame (RFC 6455 §7.4)${hint}`);
+  try {
+    decodeClosePayload(payload);
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    throw new UsageError(`Cannot encode frame: ${error.message.replace(/^Cannot decode [^:]*: /, '')}${hint}`);
+  }
 }
 
 function acceptCommand(args: string[], io: CliIO): number {
-  if (wantsHelp(args, 'accept', io)) return 0;
+  if (wantsHelp(args, 'accept', io)) return EXIT_STATUS.VALID;
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   if (positionals.length !== 1) throw new UsageError('accept needs exactly one Sec-WebSocket-Key');
   io.stdout.write(`${computeAcceptKey(positionals[0])}\n`);
-  return 0;
+  return EXIT_STATUS.VALID;
 }
 
 /** The process's real IO. */
@@ -398,5 +600,10 @@ export const processIO: CliIO = {
   env: process.env,
   readStdin: () => readFileSync(0),
   readFile: (path) => readFileSync(path),
-  openFile: (path) => ({ size: statSync(path).size, chunks: createReadStream(path, { highWaterMark: 1024 * 1024 }) }),
+  openFile: (path) => {
+    if (path === '-') return { size: 0, chunks: process.stdin };
+    const info = statSync(path);
+    // A FIFO or character device (/dev/stdin) has no size: it is read as it is written.
+    return { size: info.isFile() ? info.size : 0, chunks: createReadStream(path, { highWaterMark: 1024 * 1024 }) };
+  },
 };

@@ -370,10 +370,13 @@ function describeStream(connection: Connection): [StreamNoteKind, string] {
   return ['not-http', `not HTTP${midStream}: the ${from}'s first bytes are ${Array.from(first.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ')}`];
 }
 
-/** Streams a capture into records; `emit` gets each record as soon as it is known. */
+/**
+ * Streams a capture into records; `emit` gets each record as soon as it is known. When `emit`
+ * returns a promise (output waiting to drain), reading waits for it.
+ */
 export async function analyzeCapture(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  emit: (record: PcapRecord) => void,
+  emit: (record: PcapRecord) => unknown,
   options: PcapOptions = {},
 ): Promise<{ packets: number; stats: CaptureStats | undefined; skipped: number }> {
   const reassembler = new TcpReassembler();
@@ -391,8 +394,18 @@ export async function analyzeCapture(
       skipped++;
       continue;
     }
-    for (const event of reassembler.push(segment, packet.time)) for (const record of tracker.handle(event)) emit(record);
+    for (const event of reassembler.push(segment, packet.time)) {
+      for (const record of tracker.handle(event)) {
+        const pending = emit(record);
+        if (pending instanceof Promise) await pending;
+      }
+    }
   }
-  for (const event of reassembler.end()) for (const record of tracker.handle(event)) emit(record);
+  for (const event of reassembler.end()) {
+    for (const record of tracker.handle(event)) {
+      const pending = emit(record);
+      if (pending instanceof Promise) await pending;
+    }
+  }
   return { packets, stats: next.value, skipped };
 }
