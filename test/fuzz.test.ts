@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TrackedBytes, checkInput, createRandom, fromHex, largestAllocation, nextInput } from '../fuzz/targets.ts';
+import { Oracle, checkConnectionInput, nextConnectionInput } from '../fuzz/connection-target.ts';
+import type { Connection, ConnectionEvent } from '../src/index.ts';
 import { decodeFrame, encodeFrame } from '../src/wire/frame.ts';
 import { importNode, itNodeBuiltins } from './_runtime.ts';
 
@@ -22,7 +24,8 @@ describe('fuzz driver', () => {
     expect(files.length).toBeGreaterThan(20);
     for (const name of files) {
       const input = fromHex(fs.readFileSync(new URL(name, folder), 'utf8'));
-      expect(() => checkInput(input), name).not.toThrow();
+      const check = name.startsWith('connection-') ? checkConnectionInput : checkInput;
+      expect(() => check(input), name).not.toThrow();
     }
   });
 
@@ -49,5 +52,80 @@ describe('fuzz oracle allocation tracking', () => {
     const tracked = new TrackedBytes(64);
     expect(largestAllocation(() => tracked.slice(0, 10))).toBe(10);
     expect(new Uint8Array(1)).toBeInstanceOf(Uint8Array);
+  });
+});
+
+describe('connection fuzz target', () => {
+  it('finds nothing in a fixed-seed slice of 2,000 connection inputs', () => {
+    const random = createRandom(20261207);
+    const outcomes = new Set<string>();
+    for (let run = 0; run < 2000; run++) outcomes.add(checkConnectionInput(nextConnectionInput(random)));
+    // The generator reaches both roles' handshake failures and timeouts, clean closes, the
+    // peer's violations (ProtocolError codes) and every deadline.
+    const all = [...outcomes].join('|');
+    for (const outcome of ['server:1000:clean', 'client:1000:clean', 'server:1005:clean', 'client:1005:clean', 'server:1002:RESERVED_OPCODE',
+      'client:1002:MASK_FORBIDDEN', 'server:1002:MASK_REQUIRED', 'server:1007:INVALID_UTF8', 'server:1006:REJECTED',
+      'server:1006:INVALID_HEADER', 'client:1006:INVALID_HEADER', ':handshake', ':pong', ':close', 'server:1006:-:|', 'client:1006:-:|']) {
+      expect(all + '|', outcome).toContain(outcome);
+    }
+  });
+
+  /** A stand-in connection whose events, output and state a test sets. */
+  function fakeConnection() {
+    const fake = {
+      role: 'server' as const,
+      state: 'open' as Connection['state'],
+      transportShouldClose: false,
+      pending: [] as ConnectionEvent[],
+      output: [] as Uint8Array[],
+      events(): ConnectionEvent[] {
+        const events = fake.pending;
+        fake.pending = [];
+        return events;
+      },
+      takeOutput(): Uint8Array[] {
+        const output = fake.output;
+        fake.output = [];
+        return output;
+      },
+    };
+    return { fake, oracle: new Oracle(fake as unknown as Connection) };
+  }
+  const close: ConnectionEvent = { type: 'close', code: 1000, reason: '', wasClean: true };
+
+  it('the oracle catches an event after close', () => {
+    const { fake, oracle } = fakeConnection();
+    fake.pending = [close];
+    fake.state = 'closed';
+    fake.transportShouldClose = true;
+    oracle.after('receive', false);
+    fake.pending = [{ type: 'text', data: 'late' }];
+    expect(() => oracle.after('receive', false)).toThrow('event text after close');
+  });
+
+  it('the oracle catches output beyond its bound, and output after closed', () => {
+    const { fake, oracle } = fakeConnection();
+    oracle.received = 100;
+    fake.output = [new Uint8Array(3 * 100 + 1024)];
+    oracle.after('receive', false);
+    fake.output = [new Uint8Array(1)];
+    expect(() => oracle.after('receive', false)).toThrow('1325 bytes written for 100 received (bound 1324)');
+    const other = fakeConnection();
+    other.fake.state = 'closed';
+    other.fake.pending = [close];
+    other.oracle.after('receiveEnd', false);
+    other.fake.output = [new Uint8Array(2)];
+    expect(() => other.oracle.after('send', true)).toThrow("send wrote 2 bytes after 'closed'");
+  });
+
+  it('the oracle catches a move the transition table does not list, and transportShouldClose going back', () => {
+    const { fake, oracle } = fakeConnection();
+    fake.state = 'connecting';
+    expect(() => oracle.after('receive', false)).toThrow('state open -> connecting');
+    const other = fakeConnection();
+    other.fake.transportShouldClose = true;
+    other.oracle.after('handleDeadline', false);
+    other.fake.transportShouldClose = false;
+    expect(() => other.oracle.after('handleDeadline', false)).toThrow('transportShouldClose went back to false');
   });
 });
