@@ -66,3 +66,33 @@ export function instantiateWasm(bytes: Uint8Array<ArrayBuffer>): WasmExports | u
     return undefined;
   }
 }
+
+/** A pending timer, as `setTimer` returns it. */
+export type TimerHandle = unknown;
+
+const timers = globalThis as unknown as {
+  setTimeout(callback: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+  performance?: { now(): number };
+};
+
+/**
+ * Calls `callback` once after `ms` milliseconds. Where the host can (Node, Bun, Deno's
+ * `node:` layer), the timer does not keep the process alive on its own: a connection's open
+ * transport does that, so a keepalive or close timer left behind never holds a process open.
+ */
+export function setTimer(callback: () => void, ms: number): TimerHandle {
+  const handle = timers.setTimeout(callback, ms);
+  (handle as { unref?: () => void } | undefined)?.unref?.();
+  return handle;
+}
+
+/** Cancels a timer from `setTimer` (a handle already fired or cleared is fine). */
+export function clearTimer(handle: TimerHandle): void {
+  timers.clearTimeout(handle);
+}
+
+/** Milliseconds on a monotonic clock (`performance.now()`; `Date.now()` where there is none). */
+export function monotonicNow(): number {
+  return timers.performance === undefined ? Date.now() : timers.performance.now();
+}
