@@ -4,7 +4,7 @@
  * of medians, spreads and ratios (see _harness.ts). Not a test: numbers, no assertions.
  *
  *   npm run bench -- [--quick] [--json results.json] [--group mask,decode,encode,accept,text,deflate]
- *                    [--rounds 9] [--sample-ms 40]
+ *                    [--rounds 9] [--sample-ms 40] [--filter 'case name part']
  *
  * The script bundles this file with esbuild (Node 20 cannot run .ts) into dist-bench/run.mjs,
  * which Deno (`deno run -A dist-bench/run.mjs`) and Bun (`bun dist-bench/run.mjs`) run as well.
@@ -30,7 +30,7 @@ const GROUPS: Record<string, (quick: boolean) => Case[]> = {
 };
 
 function parseArgs(argv: string[]) {
-  const options = { quick: false, json: undefined as string | undefined, groups: Object.keys(GROUPS), rounds: 0, sampleMs: 0 };
+  const options = { quick: false, json: undefined as string | undefined, groups: Object.keys(GROUPS), rounds: 0, sampleMs: 0, filter: '' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') options.quick = true;
@@ -38,6 +38,7 @@ function parseArgs(argv: string[]) {
     else if (arg === '--group' || arg === '--groups') options.groups = argv[++i].split(',');
     else if (arg === '--rounds') options.rounds = Number(argv[++i]);
     else if (arg === '--sample-ms') options.sampleMs = Number(argv[++i]);
+    else if (arg === '--filter') options.filter = argv[++i];
     else if (arg === '--help' || arg === '-h') {
       console.log('Usage: npm run bench -- [--quick] [--json file] [--group mask,decode,encode,accept,text,deflate] [--rounds n] [--sample-ms ms]');
       process.exit(0);
@@ -76,6 +77,7 @@ console.log('# median = median rate over rounds; spread = ±half the range over 
 const results: CaseResult[] = [];
 for (const group of options.groups) {
   for (const benchCase of GROUPS[group](options.quick)) {
+    if (!benchCase.name.includes(options.filter)) continue;
     const result = runCase(benchCase, { rounds: options.rounds, sampleMs: options.sampleMs });
     results.push(result);
     console.log(formatTable([result]).split('\n').slice(2).join('\n'));

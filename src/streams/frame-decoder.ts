@@ -59,8 +59,9 @@ export interface DecodedFrame extends Frame {
  *
  * Data ownership: a payload that lies unmasked inside one pushed chunk is a view into that
  * chunk; any other payload is one fresh copy, unmasked while copying. Pushed chunks are never
- * modified unless `unmaskInPlace` is set; the decoder keeps views of pushed chunks until the
- * frames using them are complete, so do not reuse a chunk's memory after pushing it.
+ * modified unless `unmaskInPlace` is set; the decoder keeps a pushed chunk until it is iterated
+ * and views of it until the frames using them are complete, so do not reuse a chunk's memory
+ * after pushing it.
  *
  * @example
  * ```ts
@@ -98,10 +99,11 @@ export class FrameDecoder implements Iterable<DecodedFrame> {
   }
 
   /**
-   * Feeds the next bytes of the stream and returns the decoder. Everything the bytes complete
-   * is decoded at once and waits to be iterated; a violation found here is thrown by the
-   * iteration after everything before it, and by every later `push`. Empty chunks are fine.
-   * Throws `TypeError` when `chunk` is not a `Uint8Array`.
+   * Feeds the next bytes of the stream and returns the decoder. The chunk is decoded lazily, as
+   * the iteration asks for the next item (so one large push keeps one item alive at a time, not
+   * all of them); bytes of an earlier chunk not iterated yet are decoded first, here. A violation
+   * is thrown by the iteration after everything before it, and by every later `push`. Empty
+   * chunks are fine. Throws `TypeError` when `chunk` is not a `Uint8Array`.
    */
   push(chunk: Uint8Array): this {
     this.#reader.push(chunk);
@@ -117,7 +119,7 @@ export class FrameDecoder implements Iterable<DecodedFrame> {
   }
 
   #onFrame(b0: number, bytes: Uint8Array, start: number, end: number, keyStart: number, offset: number): void {
-    this.#reader.queue.push({
+    this.#reader.emit({
       fin: (b0 & FIN_BIT) !== 0,
       rsv1: (b0 & RSV1_BIT) !== 0,
       rsv2: (b0 & RSV2_BIT) !== 0,
@@ -152,7 +154,7 @@ export class FrameDecoder implements Iterable<DecodedFrame> {
   #onEnd(): void {
     const header = this.#header!;
     const { maskingKey } = header;
-    this.#reader.queue.push({
+    this.#reader.emit({
       fin: header.fin, rsv1: header.rsv1, rsv2: header.rsv2, rsv3: header.rsv3, opcode: header.opcode, maskingKey,
       payload: this.#whole ?? this.#pieces.take(),
       offset: this.#headerOffset,
@@ -216,10 +218,11 @@ export class FrameStreamDecoder implements Iterable<FrameEvent> {
   }
 
   /**
-   * Feeds the next bytes of the stream and returns the decoder. Everything the bytes complete
-   * is decoded at once and waits to be iterated; a violation found here is thrown by the
-   * iteration after everything before it, and by every later `push`. Empty chunks are fine.
-   * Throws `TypeError` when `chunk` is not a `Uint8Array`.
+   * Feeds the next bytes of the stream and returns the decoder. The chunk is decoded lazily, as
+   * the iteration asks for the next item (so one large push keeps one item alive at a time, not
+   * all of them); bytes of an earlier chunk not iterated yet are decoded first, here. A violation
+   * is thrown by the iteration after everything before it, and by every later `push`. Empty
+   * chunks are fine. Throws `TypeError` when `chunk` is not a `Uint8Array`.
    */
   push(chunk: Uint8Array): this {
     this.#reader.push(chunk);
@@ -237,16 +240,16 @@ export class FrameStreamDecoder implements Iterable<FrameEvent> {
   #onFrame(b0: number, bytes: Uint8Array, start: number, end: number, keyStart: number, offset: number): void {
     // Not the hot path: the header object is built by the parser itself.
     const header = decodeHeader(bytes, offset - this.#reader.chunkOffset)!;
-    const queue = this.#reader.queue;
-    queue.push({ type: 'header', header, offset });
+    const reader = this.#reader;
+    reader.emit({ type: 'header', header, offset });
     if (end > start) {
-      queue.push({ type: 'payload', data: unmaskPayload(bytes, start, end, keyStart, this.#unmaskInPlace), payloadOffset: 0 });
+      reader.emit({ type: 'payload', data: unmaskPayload(bytes, start, end, keyStart, this.#unmaskInPlace), payloadOffset: 0 });
     }
-    queue.push(END);
+    reader.emit(END);
   }
 
   #onHeader(header: FrameHeader, offset: number): void {
-    this.#reader.queue.push({ type: 'header', header, offset });
+    this.#reader.emit({ type: 'header', header, offset });
   }
 
   #onPayload(
@@ -262,10 +265,10 @@ export class FrameStreamDecoder implements Iterable<FrameEvent> {
       data = new Uint8Array(end - start);
       copyUnmasked(bytes, start, end, data, 0, maskingKey, payloadOffset);
     }
-    this.#reader.queue.push({ type: 'payload', data, payloadOffset });
+    this.#reader.emit({ type: 'payload', data, payloadOffset });
   }
 
   #onEnd(): void {
-    this.#reader.queue.push(END);
+    this.#reader.emit(END);
   }
 }

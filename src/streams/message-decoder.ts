@@ -343,10 +343,11 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
   }
 
   /**
-   * Feeds the next bytes of the stream and returns the decoder. Everything the bytes complete
-   * is decoded at once and waits to be iterated; a violation found here is thrown by the
-   * iteration after everything before it, and by every later `push`. Empty chunks are fine.
-   * Throws `TypeError` when `chunk` is not a `Uint8Array`.
+   * Feeds the next bytes of the stream and returns the decoder. The chunk is decoded lazily, as
+   * the iteration asks for the next item (so one large push keeps one item alive at a time, not
+   * all of them); bytes of an earlier chunk not iterated yet are decoded first, here. A violation
+   * is thrown by the iteration after everything before it, and by every later `push`. Empty
+   * chunks are fine. Throws `TypeError` when `chunk` is not a `Uint8Array`.
    */
   push(chunk: Uint8Array): this {
     this.#reader.push(chunk);
@@ -551,14 +552,14 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
 
   #emitData(opcode: number, data: string | Uint8Array, final: boolean): void {
     const type = opcode === Opcode.Text ? 'text' : 'binary';
-    this.#reader.queue.push((this.#streaming ? { type, data, final } : { type, data }) as DecodedMessage);
+    this.#reader.emit((this.#streaming ? { type, data, final } : { type, data }) as DecodedMessage);
   }
 
   #emitControl(opcode: number, payload: Uint8Array, payloadStart: number): void {
     if (opcode === Opcode.Ping) {
-      this.#reader.queue.push({ type: 'ping', data: payload });
+      this.#reader.emit({ type: 'ping', data: payload });
     } else if (opcode === Opcode.Pong) {
-      this.#reader.queue.push({ type: 'pong', data: payload });
+      this.#reader.emit({ type: 'pong', data: payload });
     } else {
       let close: { code: number | undefined; reason: string };
       try {
@@ -566,7 +567,7 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
       } catch (error) {
         throw rebaseError(error, payloadStart);
       }
-      this.#reader.queue.push({ type: 'close', code: close.code, reason: close.reason });
+      this.#reader.emit({ type: 'close', code: close.code, reason: close.reason });
       this.#reader.stopped = true;
     }
   }
