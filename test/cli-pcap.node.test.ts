@@ -184,12 +184,16 @@ describe('wsframe pcap: state is bounded and dropped when a stream cannot be Web
     const reassembler = new TcpReassembler();
     const tracker = new WebSocketTracker();
     let most = 0;
+    let mostRetained = 0;
     for (let i = 0; i < 50_000; i++) {
       const packet = ipv4({ src: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, dst: '10.255.0.1', srcPort: 40000 + (i % 20000), dstPort: 80, seq: i, flags: SYN });
       for (const event of reassembler.push(decodeTcpPacket(101, packet)!, i / 1000)) tracker.handle(event);
       most = Math.max(most, reassembler.size, tracker.size);
+      mostRetained = Math.max(mostRetained, reassembler.retainedRecords);
     }
     expect(most).toBeLessThanOrEqual(10_001);
+    // Regression: the queue of quiet connections kept every forgotten one (925 MB for 10^6 SYNs).
+    expect(mostRetained).toBeLessThanOrEqual(3 * 10_000 + 1024 + 2);
     expect(reassembler.stats.quietForgotten).toBe(40_000);
   });
 });

@@ -210,6 +210,15 @@ export class TcpReassembler {
     return this.connections.size;
   }
 
+  /**
+   * References to connection records held, in the table and in the queues that expire them: what
+   * memory grows with. At most about 3 * `maxQuietConnections` plus the connections that carried
+   * payload and are open or closed less than a minute ago.
+   */
+  get retainedRecords(): number {
+    return this.connections.size + this.quietQueue.length + this.closedQueue.length;
+  }
+
   /** Feeds one segment captured at `time`; returns the events it causes, in order. */
   push(segment: TcpSegment, time: number): TcpEvent[] {
     const events: TcpEvent[] = [];
@@ -474,9 +483,10 @@ export class TcpReassembler {
         events.push({ type: 'close', stream: connection.stream, from: half.from, time, reason: 'idle' });
       }
     }
-    // Entries of connections that spoke stay queued until here: drop them once they are most of
-    // the queue, so it holds O(quiet connections) entries (amortised O(1) per connection).
-    if (queue.length - this.quietHead > 2 * this.quietCount + 1024) {
+    // Forgotten entries before the head, and entries of connections that spoke, stay in the array
+    // until here: drop them once they are most of it, so it holds O(quiet connections) entries
+    // (amortised O(1) per connection).
+    if (queue.length > 2 * this.quietCount + 1024) {
       this.quietQueue = queue.slice(this.quietHead).filter((connection) => connection.quiet);
       this.quietHead = 0;
     }
