@@ -1,5 +1,5 @@
 /**
- * A WebSocket client on `node:net`, built on wsframe's public API only, in three modes:
+ * A WebSocket client on `wsframe/node`, in three modes:
  *
  * ```sh
  * npm run echo-client -- --url ws://127.0.0.1:9001/path              # send stdin lines, print replies
@@ -8,137 +8,24 @@
  * ```
  *
  * It offers permessage-deflate (RFC 7692) and compresses its messages when the server accepts;
- * `--no-deflate` leaves the offer out.
+ * `--no-deflate` leaves the offer out. `wss:` URLs work too (`connect` speaks TLS for them).
  *
  * @module
  */
 import { createHash } from 'node:crypto';
-import { connect as netConnect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  CloseCode,
-  HttpHeadReader,
-  PerMessageDeflate,
-  createClientHandshake,
-  formatExtensions,
-  parseWebSocketUrl,
-  validateServerHandshake,
-  type PerMessageDeflateOptions,
-} from 'wsframe';
-import { WebSocketConnection, type CloseInfo, type ConnectionOptions } from './connection.ts';
+import { CloseCode, PerMessageDeflate, type PerMessageDeflateOptions, type PerMessageDeflateParams } from 'wsframe';
+import { connect, type CloseInfo, type ConnectOptions, type WebSocketConnection } from 'wsframe/node';
 
-/** How long the TCP connect plus the opening handshake may take. */
-export const HANDSHAKE_TIMEOUT_MS = 10_000;
-
-/** Options of {@link connect}: the connection's callbacks, and what to offer in the handshake. */
-export interface ClientOptions extends Omit<ConnectionOptions, 'role' | 'head' | 'extensions'> {
-  /** Subprotocols to offer. */
-  protocols?: string[];
-  /**
-   * permessage-deflate: what to offer and how to compress (`PerMessageDeflate.offer` options;
-   * e.g. `{ threshold: 0 }` compresses every message, `{ clientNoContextTakeover: true }`), or
-   * `false` not to offer it. Default `{}`: offered, messages under 1024 bytes sent uncompressed.
-   */
-  deflate?: PerMessageDeflateOptions | false;
-}
-
-/**
- * Opens a WebSocket connection to a `ws:` URL: TCP connect, opening handshake (RFC 6455 §4.1),
- * answer validated (status 101, `Sec-WebSocket-Accept`, …). Resolves with the open connection;
- * rejects with a `HandshakeError` (or a socket error, or a timeout) and leaves no socket open.
- * `wss:` would need `tls.connect` in place of `net.connect`; this example speaks plain TCP only.
- */
-export function connect(url: string, options: ClientOptions = {}): Promise<WebSocketConnection> {
-  const target = parseWebSocketUrl(url);
-  if (target.secure) return Promise.reject(new Error('This example client speaks ws: only, not wss:'));
-  const { deflate = {} } = options;
-  const offer = deflate === false ? undefined : formatExtensions([PerMessageDeflate.offer(deflate)]);
-  const { request, key } = createClientHandshake({ url, protocols: options.protocols, extensions: offer });
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({ host: target.host, port: target.port });
-    socket.setNoDelay(true);
-    const fail = (error: Error): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(error);
-    };
-    const timer = setTimeout(() => fail(new Error(`No handshake answer from ${url} within ${HANDSHAKE_TIMEOUT_MS} ms`)), HANDSHAKE_TIMEOUT_MS);
-    socket.once('error', fail);
-    socket.once('close', () => fail(new Error(`The connection to ${url} closed during the handshake`)));
-    socket.once('connect', () => socket.write(request));
-    const reader = new HttpHeadReader();
-    const onData = (chunk: Buffer): void => {
-      let result;
-      let extension;
-      try {
-        result = reader.push(chunk);
-        if (result === undefined) return;
-        // Throws HandshakeError unless the answer is a valid 101 for our key (RFC 6455 §4.1).
-        const answer = validateServerHandshake(result.head, { key, protocols: options.protocols, extensions: offer });
-        // RFC 7692 §7.1: the server may decline (no extension) or accept with parameters that
-        // bind both sides (window sizes, no context takeover); a response breaking the RFC
-        // throws HandshakeError and the connection fails.
-        extension = deflate === false ? undefined : PerMessageDeflate.fromResponse(answer.extensions, deflate);
-      } catch (error) {
-        fail(error as Error);
-        return;
-      }
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.removeAllListeners('error');
-      socket.removeAllListeners('close');
-      // The server may send frames in the same segment as its answer: `rest` holds them.
-      resolve(new WebSocketConnection(socket, {
-        ...options, role: 'client', head: result.rest, extensions: extension === undefined ? [] : [extension],
-      }));
-    };
-    socket.on('data', onData);
+/** Resolves with `promise`, or rejects after `timeoutMs`. */
+function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`No ${what} within ${timeoutMs} ms`)), timeoutMs);
   });
-}
-
-/** A received message, pong, or the end of the connection, as the {@link Inbox} hands them out. */
-export type InboxItem =
-  | { type: 'text'; data: string }
-  | { type: 'binary'; data: Uint8Array }
-  | { type: 'pong'; data: Uint8Array }
-  | { type: 'closed'; info: CloseInfo };
-
-/** Turns the connection's callbacks into awaitable items, in arrival order. */
-export class Inbox {
-  readonly #items: InboxItem[] = [];
-  readonly #waiters: Array<(item: InboxItem) => void> = [];
-
-  /** The callbacks to pass to {@link connect}. */
-  readonly callbacks: Pick<ConnectionOptions, 'onMessage' | 'onPong' | 'onClose'> = {
-    onMessage: (data) => this.#put(typeof data === 'string' ? { type: 'text', data } : { type: 'binary', data: Uint8Array.from(data) }),
-    onPong: (data) => this.#put({ type: 'pong', data: Uint8Array.from(data) }),
-    onClose: (info) => this.#put({ type: 'closed', info }),
-  };
-
-  #put(item: InboxItem): void {
-    const waiter = this.#waiters.shift();
-    if (waiter === undefined) this.#items.push(item);
-    else waiter(item);
-  }
-
-  /** The next item; rejects after `timeoutMs`. */
-  next(timeoutMs: number): Promise<InboxItem> {
-    const item = this.#items.shift();
-    if (item !== undefined) return Promise.resolve(item);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-        reject(new Error(`Nothing arrived within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const waiter = (next: InboxItem): void => {
-        clearTimeout(timer);
-        resolve(next);
-      };
-      this.#waiters.push(waiter);
-    });
-  }
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The boundary sizes of the built-in exchange: each length encoding's limits (RFC 6455 §5.2), and 1 MiB. */
@@ -221,20 +108,21 @@ function jsonText(seq: number): string {
 export const EXCHANGE_PING = 'ping ✓';
 export const EXCHANGE_CLOSE = { code: 4000, reason: 'done ✓' } as const;
 
+
 /** The outcome of {@link runExchange}: one line per step, and whether all passed. */
 export interface ExchangeReport {
   ok: boolean;
   steps: Array<{ ok: boolean; step: string }>;
   close: CloseInfo | undefined;
   /** The permessage-deflate parameters agreed on, or undefined when it was not negotiated. */
-  deflate: PerMessageDeflate['params'] | undefined;
+  deflate: PerMessageDeflateParams | undefined;
 }
 
 /** Options of {@link runExchange}. */
 export interface ExchangeOptions {
   /** How long to wait for each answer; default 10 s. */
   timeoutMs?: number;
-  /** See {@link ClientOptions.deflate}. */
+  /** permessage-deflate options to offer, or `false` not to offer it. Default `{}`. */
   deflate?: PerMessageDeflateOptions | false;
   /** Messages to send instead of {@link exchangeMessages}. */
   messages?: ExchangeMessage[];
@@ -254,42 +142,34 @@ function sha256(data: string | Uint8Array): string {
  * {@link EXCHANGE_CLOSE} and checks that the answer echoes the code and that the close is clean.
  */
 export async function runExchange(url: string, options: ExchangeOptions = {}): Promise<ExchangeReport> {
-  const { timeoutMs = 10_000, messages = exchangeMessages() } = options;
-  const inbox = new Inbox();
-  const connection = await connect(url, { ...inbox.callbacks, deflate: options.deflate });
-  const deflate = connection.extensions.find((extension) => extension instanceof PerMessageDeflate)?.params;
+  const { timeoutMs = 10_000, messages = exchangeMessages(), deflate = {} } = options;
+  const connection = connect(url, { deflate });
+  const received = connection[Symbol.asyncIterator]();
+  const pong = new Promise<Uint8Array>((resolve) => connection.on('pong', resolve));
+  await connection.opened;
+  const agreed = deflate === false || connection.extensions.length === 0 ? undefined : PerMessageDeflate.fromResponse(connection.extensions, deflate)?.params;
   const steps: ExchangeReport['steps'] = [];
   const check = (ok: boolean, step: string): boolean => (steps.push({ ok, step }), ok);
-  let close: CloseInfo | undefined;
   try {
     for (const message of messages) {
       connection.send(message.data, { maxFrameLength: message.maxFrameLength });
-      const item = await inbox.next(timeoutMs);
-      const echoed = typeof message.data === 'string'
-        ? item.type === 'text' && item.data === message.data
-        : item.type === 'binary' && sameBytes(item.data, message.data);
-      const got = item.type === 'text' || item.type === 'binary' ? `${item.type} sha256 ${sha256(item.data)}` : item.type;
-      if (!check(echoed, `${message.name}: sent sha256 ${sha256(message.data)}, got ${got}`)) return { ok: false, steps, close, deflate };
+      const { value } = await within(received.next(), timeoutMs, 'echo');
+      const echoed = typeof message.data === 'string' ? value === message.data : value instanceof Uint8Array && sameBytes(value, message.data);
+      const got = value === undefined ? 'the end' : `${typeof value === 'string' ? 'text' : 'binary'} sha256 ${sha256(value)}`;
+      if (!check(echoed, `${message.name}: sent sha256 ${sha256(message.data)}, got ${got}`)) return { ok: false, steps, close: undefined, deflate: agreed };
     }
     connection.ping(EXCHANGE_PING);
-    const pong = await inbox.next(timeoutMs);
-    if (!check(pong.type === 'pong' && new TextDecoder().decode(pong.data) === EXCHANGE_PING, `ping ${JSON.stringify(EXCHANGE_PING)}: got ${pong.type}`)) {
-      return { ok: false, steps, close, deflate };
+    const payload = new TextDecoder().decode(await within(pong, timeoutMs, 'pong'));
+    if (!check(payload === EXCHANGE_PING, `ping ${JSON.stringify(EXCHANGE_PING)}: got pong ${JSON.stringify(payload)}`)) {
+      return { ok: false, steps, close: undefined, deflate: agreed };
     }
     connection.close(EXCHANGE_CLOSE.code, EXCHANGE_CLOSE.reason);
-    const end = await inbox.next(timeoutMs);
-    close = end.type === 'closed' ? end.info : undefined;
-    check(
-      close !== undefined && close.clean && close.received?.code === EXCHANGE_CLOSE.code,
-      `close ${EXCHANGE_CLOSE.code}: answered with ${close?.received ? `close ${close.received.code} ${JSON.stringify(close.received.reason)}` : end.type}, ${close?.clean ? 'clean' : 'not clean'}`,
-    );
+    const close = await within(connection.closed, timeoutMs, 'close');
+    check(close.wasClean && close.code === EXCHANGE_CLOSE.code, `close ${EXCHANGE_CLOSE.code}: answered with ${describeClose(close)}`);
+    return { ok: steps.every((step) => step.ok), steps, close, deflate: agreed };
   } finally {
-    if (close === undefined) {
-      connection.close(CloseCode.GoingAway);
-      close = await connection.closed;
-    }
+    if (connection.readyState === 'open') connection.close(CloseCode.GoingAway);
   }
-  return { ok: steps.every((step) => step.ok), steps, close, deflate };
 }
 
 /**
@@ -301,41 +181,25 @@ export async function runAutobahn(
   base: string, agent: string, log: (line: string) => void = () => {}, deflate?: PerMessageDeflateOptions | false,
 ): Promise<number> {
   const root = base.replace(/\/+$/, '');
-  const inbox = new Inbox();
-  const counter = await connect(`${root}/getCaseCount`, { ...inbox.callbacks, deflate });
-  const first = await inbox.next(HANDSHAKE_TIMEOUT_MS);
-  const count = first.type === 'text' ? Number(first.data) : Number.NaN;
+  const counter = connect(`${root}/getCaseCount`, { deflate });
+  const first = await within(counter[Symbol.asyncIterator]().next(), 10_000, 'case count');
+  const count = typeof first.value === 'string' ? Number(first.value) : Number.NaN;
   await counter.closed;
   if (!Number.isInteger(count)) throw new Error('The fuzzing server sent no case count');
   const query = `agent=${encodeURIComponent(agent)}`;
   for (let n = 1; n <= count; n++) {
-    try {
-      const connection = await connect(`${root}/runCase?case=${n}&${query}`, { deflate, onMessage: (data, self) => self.send(data) });
-      const info = await connection.closed;
-      log(`case ${n}/${count}: ${info.clean ? 'clean close' : 'closed'} ${info.received?.code ?? ''}`);
-    } catch (error) {
-      log(`case ${n}/${count}: ${(error as Error).message}`);
-    }
+    const connection = connect(`${root}/runCase?case=${n}&${query}`, { deflate });
+    connection.on('message', (data) => connection.send(data));
+    log(`case ${n}/${count}: ${describeClose(await connection.closed)}`);
   }
-  const reports = await connect(`${root}/updateReports?${query}`, { deflate });
-  await reports.closed;
+  await connect(`${root}/updateReports?${query}`, { deflate }).closed;
   return count;
 }
 
-function describe(item: InboxItem): string {
-  switch (item.type) {
-    case 'text':
-      return `< text: ${item.data}`;
-    case 'binary':
-      return `< binary, ${item.data.length} bytes`;
-    case 'pong':
-      return `< pong, ${item.data.length} bytes`;
-    case 'closed': {
-      const { received, clean, error } = item.info;
-      const what = received === undefined ? 'no close frame' : `close ${received.code ?? '(no code)'} ${JSON.stringify(received.reason)}`;
-      return `closed (${clean ? 'clean' : 'not clean'}): ${what}${error === undefined ? '' : `; ${error.message}`}`;
-    }
-  }
+/** `closed 1000 "bye" (clean)`, and the error when there was one. */
+function describeClose(info: CloseInfo): string {
+  const why = info.error === undefined ? '' : `; ${info.error.message}`;
+  return `close ${info.code} ${JSON.stringify(info.reason)} (${info.wasClean ? 'clean' : 'not clean'})${why}`;
 }
 
 /**
@@ -346,15 +210,13 @@ function describe(item: InboxItem): string {
 async function sendLines(url: string, deflate: PerMessageDeflateOptions | false, timeoutMs = 10_000): Promise<boolean> {
   let unanswered = 0;
   let answered = (): void => {};
-  const print = (item: InboxItem): void => console.log(describe(item));
-  const connection = await connect(url, {
-    deflate,
-    onMessage: (data) => {
-      print(typeof data === 'string' ? { type: 'text', data } : { type: 'binary', data });
-      if (--unanswered <= 0) answered();
-    },
-    onPong: (data) => print({ type: 'pong', data }),
+  const connection = connect(url, { deflate });
+  connection.on('message', (data) => {
+    console.log(typeof data === 'string' ? `< text: ${data}` : `< binary, ${data.length} bytes`);
+    if (--unanswered <= 0) answered();
   });
+  connection.on('pong', (data) => console.log(`< pong, ${data.length} bytes`));
+  await connection.opened;
   console.log(`connected to ${url}${connection.extensions.length > 0 ? ' (permessage-deflate)' : ''}`);
   // Created once connected: readline drops lines that arrive before iteration starts.
   const lines = createInterface({ input: process.stdin });
@@ -372,8 +234,8 @@ async function sendLines(url: string, deflate: PerMessageDeflateOptions | false,
   }
   connection.close(CloseCode.NormalClosure);
   const info = await connection.closed;
-  print({ type: 'closed', info });
-  return info.clean;
+  console.log(`closed (${info.wasClean ? 'clean' : 'not clean'}): ${describeClose(info)}`);
+  return info.wasClean;
 }
 
 async function main(): Promise<void> {

@@ -1,47 +1,35 @@
 /**
- * A WebSocket echo server on `node:net`, built on wsframe's public API only: every text and
- * binary message comes back exactly, every ping gets a pong with the same payload, in order;
- * a close is answered with a close; a protocol violation closes the connection with the error's
- * close code (1002, 1007, 1009, …). Messages up to 16 MiB; any number of connections.
- * permessage-deflate (RFC 7692) is accepted when a client offers it, so echoes go back
- * compressed; `--no-deflate` turns it off.
+ * A WebSocket echo server on `node:net` and `wsframe/node`: every text and binary message comes
+ * back exactly, in order; the engine answers pings, echoes close codes, fails a protocol
+ * violation with the error's close code (1002, 1007, 1009, …), drops a slow handshake (408
+ * after 10 s) and a peer that answers no ping (every 30 s). Messages up to 16 MiB; any number of
+ * connections. permessage-deflate (RFC 7692) is accepted when a client offers it; `--no-deflate`
+ * turns it off.
  *
  * ```sh
- * npm run echo-server -- --port 9001 [--host 127.0.0.1] [--no-deflate]
+ * npm run echo-server -- --port 9001 [--host 127.0.0.1] [--no-deflate] [--quiet]
  * ```
  *
  * @module
  */
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  CloseCode,
-  HandshakeError,
-  HttpHeadReader,
-  PerMessageDeflate,
-  createHandshakeRejection,
-  createServerHandshake,
-  formatExtensions,
-  parseClientHandshake,
-  type PerMessageDeflateOptions,
-} from 'wsframe';
-import { MAX_MESSAGE_LENGTH, WebSocketConnection, type CloseInfo } from './connection.ts';
+import { CloseCode, type PerMessageDeflateOptions } from 'wsframe';
+import { handleSocket, type CloseInfo, type ServeOptions, type WebSocketConnection } from 'wsframe/node';
 
-/** How long a client may take to send its whole handshake (a slow-loris guard). */
-export const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** The largest message accepted: 16 MiB (a larger one fails the connection with 1009). */
+export const MAX_MESSAGE_LENGTH = 16 * 1024 * 1024;
 
-/** Options of {@link createEchoServer}. */
-export interface EchoServerOptions {
-  /** Default {@link MAX_MESSAGE_LENGTH} (16 MiB). */
-  maxMessageLength?: number;
+/** Options of {@link createEchoServer}: the adapter's (timeouts, `pingInterval`, …) and these. */
+export interface EchoServerOptions extends Omit<ServeOptions, 'deflate'> {
   /**
-   * permessage-deflate: how to answer a client's offer (`PerMessageDeflate.accept` options;
-   * e.g. `{ threshold: 0 }` compresses every message, `{ serverNoContextTakeover: true }`), or
-   * `false` to decline it. Default `{}`: accepted, messages under 1024 bytes sent uncompressed.
+   * permessage-deflate: how to answer a client's offer (e.g. `{ threshold: 0 }` compresses
+   * every message), or `false` to decline it. Default `{}`: accepted, messages under 1024 bytes
+   * sent uncompressed.
    */
   deflate?: PerMessageDeflateOptions | false;
-  /** Called when a WebSocket connection ends, with the peer's address (`host:port`). */
+  /** Called when an opened WebSocket connection ends, with the peer's address (`host:port`). */
   onClose?: (info: CloseInfo, peer: string) => void;
 }
 
@@ -51,28 +39,23 @@ export interface EchoServer {
   readonly server: Server;
   /** Starts listening (port 0: any free port) and resolves with the address bound. */
   listen(port: number, host?: string): Promise<AddressInfo>;
-  /**
-   * Stops accepting, drops clients still in their handshake, closes open connections with 1001
-   * Going Away, and resolves when every socket is closed (at most the close timeout later).
-   */
+  /** Stops accepting, closes open connections with 1001 Going Away, resolves when every socket is closed. */
   close(): Promise<void>;
 }
 
-/**
- * Creates an echo server; `listen` starts it.
- *
- * @example
- * ```ts
- * const echo = createEchoServer();
- * const { port } = await echo.listen(9001, '127.0.0.1');
- * // … later
- * await echo.close();
- * ```
- */
+/** Creates an echo server; `listen` starts it. */
 export function createEchoServer(options: EchoServerOptions = {}): EchoServer {
-  const handshaking = new Set<Socket>();
+  const { onClose, ...serve } = options;
   const connections = new Set<WebSocketConnection>();
-  const server = createServer((socket) => acceptSocket(socket, options, handshaking, connections));
+  const server = createServer((socket) => {
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    const connection = handleSocket(socket, { maxMessageLength: MAX_MESSAGE_LENGTH, ...serve, deflate: serve.deflate ?? {} }, (ws) => {
+      ws.on('message', (data) => ws.send(data));
+      ws.on('close', (info) => onClose?.(info, peer));
+    });
+    connections.add(connection);
+    void connection.closed.then(() => connections.delete(connection));
+  });
   return {
     server,
     listen: (port, host) =>
@@ -86,73 +69,15 @@ export function createEchoServer(options: EchoServerOptions = {}): EchoServer {
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
-        for (const socket of handshaking) socket.destroy();
         for (const connection of connections) connection.close(CloseCode.GoingAway);
       }),
   };
 }
 
-/** Reads the opening handshake of one client, answers it, then echoes. */
-function acceptSocket(
-  socket: Socket, options: EchoServerOptions, handshaking: Set<Socket>, connections: Set<WebSocketConnection>,
-): void {
-  const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-  socket.setNoDelay(true);
-  socket.on('error', () => socket.destroy());
-  handshaking.add(socket);
-  const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
-  socket.once('close', () => {
-    clearTimeout(timer);
-    handshaking.delete(socket);
-  });
-  const reader = new HttpHeadReader();
-
-  const onData = (chunk: Buffer): void => {
-    let request;
-    let rest;
-    try {
-      const result = reader.push(chunk);
-      if (result === undefined) return;
-      rest = result.rest;
-      request = parseClientHandshake(result.head);
-    } catch (error) {
-      // Not a valid upgrade request: answer with the error's status (400, 426, 431, …) and hang up.
-      socket.off('data', onData);
-      if (error instanceof HandshakeError) socket.end(createHandshakeRejection(error));
-      else socket.destroy();
-      return;
-    }
-    socket.off('data', onData);
-    clearTimeout(timer);
-    handshaking.delete(socket);
-    // RFC 7692 §7.1: take the first permessage-deflate offer we can honour (offers come in the
-    // client's order of preference) and say so in the response; none acceptable: answer without
-    // it, and the connection is uncompressed. No subprotocol is agreed on.
-    const deflate = options.deflate === false ? undefined : PerMessageDeflate.accept(request.extensions, options.deflate);
-    socket.write(createServerHandshake(request, { extensions: deflate && formatExtensions([deflate.response]) }));
-    // The client may send frames right after its request: `rest` holds any that came with it.
-    const connection = new WebSocketConnection(socket, {
-      role: 'server',
-      head: rest,
-      // A fresh extension per connection: with context takeover it carries this connection's
-      // compression windows from message to message.
-      extensions: deflate === undefined ? [] : [deflate.extension],
-      maxMessageLength: options.maxMessageLength ?? MAX_MESSAGE_LENGTH,
-      onMessage: (data, self) => self.send(data),
-      onClose: (info) => {
-        connections.delete(connection);
-        options.onClose?.(info, peer);
-      },
-    });
-    connections.add(connection);
-  };
-  socket.on('data', onData);
-}
-
-function describeClose(info: CloseInfo): string {
-  const received = info.received === undefined ? 'no close frame' : `close ${info.received.code ?? '(no code)'} ${JSON.stringify(info.received.reason)}`;
-  const error = info.error === undefined ? '' : `, failed: ${info.error.message}`;
-  return `${info.clean ? 'clean' : 'not clean'}: received ${received}, sent ${info.sent === null ? 'no close' : `close ${info.sent ?? '(no code)'}`}${error}`;
+/** `closed 1000 "bye" (clean)`, and why we failed it when we did. */
+export function describeClose(info: CloseInfo): string {
+  const why = info.error === undefined ? '' : `: ${info.error.message}`;
+  return `closed ${info.code} ${JSON.stringify(info.reason)} (${info.wasClean ? 'clean' : 'not clean'})${why}`;
 }
 
 /** The command line: `--port` (default 9001), `--host` (default 127.0.0.1), `--no-deflate`, `--quiet`. */

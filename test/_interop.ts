@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
-import type { CloseInfo } from '../examples/connection.ts';
+import type { CloseInfo } from 'wsframe/node';
 import { createEchoServer, type EchoServerOptions } from '../examples/echo-server.ts';
 import { exchangeMessages, type ExchangeMessage } from '../examples/echo-client.ts';
 import { browserExchange, type BrowserExchangeReport } from './interop/browser-exchange.js';
@@ -134,7 +134,7 @@ export interface PeerServerReport {
 
 /** A clean close as the example echo server records it, after a peer sent `code` and `reason`. */
 export function cleanClose(code: number, reason: string): Partial<CloseInfo> {
-  return { received: { code, reason }, sent: code, clean: true, error: undefined };
+  return { code, reason, wasClean: true };
 }
 
 /**
