@@ -251,8 +251,10 @@ describe('wsframe pcap command', () => {
     const lines = stdout.trim().split('\n').map((line) => JSON.parse(line));
     expect(lines[0]).toEqual({
       type: 'connection', stream: 0, client: '10.0.0.1:50312', server: '10.0.0.2:9001', time: lines[0].time,
-      resource: '/chat?room=1', protocol: 'chat', extensions: null, acceptValid: true, status: 101,
+      resource: '/chat?room=1', protocol: 'chat', extensions: null, acceptValid: true, status: 101, 'frame.number': 4,
     });
+    // Wireshark's frame numbers: SYN 1, SYN-ACK 2, request 3, response 4, then one packet per frame.
+    expect(lines.slice(1).map((line) => `${line.type} ${line['frame.number']}`)).toEqual(['frame 5', 'message 5', 'frame 6', 'message 6', 'frame 7', 'message 7']);
     expect(lines[1]).toMatchObject({ type: 'frame', stream: 0, from: 'client', 'websocket.fin': true, 'websocket.rsv': 0, 'websocket.opcode': 1, 'websocket.mask': true, 'websocket.payload_length': 5, 'websocket.masking_key': '37fa213d', verdict: 'valid' });
     expect(lines[2]).toMatchObject({ type: 'message', stream: 0, from: 'client', kind: 'text', length: 5, text: 'Hello', compressed: false });
     expect(lines[4]).toMatchObject({ type: 'message', from: 'server', kind: 'binary', length: 3, base64: 'AQID' });

@@ -26,6 +26,10 @@ export interface FrameRecord {
   'websocket.payload_length': number;
   /** The full 64-bit length field as a decimal string. */
   'websocket.payload_length_64': string;
+  /** Wireshark's name for the 16-bit extended length, present when the 7-bit field said 126. */
+  'websocket.payload_length_ext_16'?: number;
+  /** Wireshark's name for the 64-bit extended length, present when the 7-bit field said 127. */
+  'websocket.payload_length_ext_64'?: number;
   'websocket.masking_key'?: string;
   /** Unmasked payload as hex, cut at the display limit (see `payload_truncated`). */
   'websocket.payload': string;
@@ -193,6 +197,7 @@ export class StreamAnalyzer {
       'websocket.mask': header.masked,
       'websocket.payload_length': header.payloadLength,
       'websocket.payload_length_64': String(header.payloadLength),
+      ...extendedLength(header),
       ...(keyed ? { 'websocket.masking_key': toHex(header.maskingKey!, '') } : {}),
       'websocket.payload': toHex(shown, ''),
       header_offset: offset,
@@ -230,6 +235,18 @@ export class StreamAnalyzer {
         return { type: 'message', kind: 'close', length: event.code === undefined ? 0 : 2 + encodeUtf8(event.reason).length, code: event.code ?? null, reason: event.reason, compressed: false };
     }
   }
+}
+
+// RFC 6455 §5.2: the header is 2 bytes, then 2 or 8 bytes of extended length, then the key.
+const EXTENDED_16_HEADER = 4;
+const EXTENDED_64_HEADER = 10;
+
+/** The extended payload length field under Wireshark's name, when the frame has one. */
+function extendedLength(header: FrameHeader): Pick<FrameRecord, 'websocket.payload_length_ext_16' | 'websocket.payload_length_ext_64'> {
+  const lengthBytes = header.headerLength - (header.masked ? 4 : 0);
+  if (lengthBytes === EXTENDED_16_HEADER) return { 'websocket.payload_length_ext_16': header.payloadLength };
+  if (lengthBytes === EXTENDED_64_HEADER) return { 'websocket.payload_length_ext_64': header.payloadLength };
+  return {};
 }
 
 type MessageEventLike =

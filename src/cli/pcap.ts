@@ -30,6 +30,8 @@ export interface ConnectionRecord {
   status: number;
   /** Why the response is not a valid handshake for the request, when it is not. */
   handshakeError?: { code: string; message: string };
+  /** Wireshark's frame number (from 1) of the packet that completed the 101 response head. */
+  'frame.number'?: number;
 }
 
 /** A stretch of one direction that the capture lacks: decoding of that direction stops. */
@@ -39,9 +41,22 @@ export interface GapRecord {
   bytes: number;
 }
 
+/**
+ * Where a record of one direction belongs. `frame.number` is Wireshark's frame number (from 1,
+ * every packet of the file counted) of the packet that completed it: the one holding a frame's or
+ * message's last byte, once the bytes before it had arrived. Absent when no packet caused it (the
+ * capture's end).
+ */
+export interface RecordTag {
+  stream: number;
+  from: Direction;
+  time: number;
+  'frame.number'?: number;
+}
+
 export type PcapRecord =
   | ConnectionRecord
-  | ((StreamRecord | GapRecord) & { stream: number; from: Direction; time: number });
+  | ((StreamRecord | GapRecord) & RecordTag);
 
 /** Makes permessage-deflate (or other) extensions for a negotiated Sec-WebSocket-Extensions value. */
 export type ExtensionFactory = (negotiated: string, direction: Direction) => MessageExtension[];
@@ -111,7 +126,7 @@ interface Connection {
   responseReader: HttpHeadReader | undefined;
   request: ClientHandshake | undefined;
   // Client bytes after its request but before the server's answer (pipelined frames).
-  clientBacklog: { time: number; data: Uint8Array }[];
+  clientBacklog: { time: number; data: Uint8Array; packet: number | undefined }[];
   backlogBytes: number;
   /** The first bytes seen in each direction, to say what a stream that is not WebSocket looks like. */
   firstBytes: Record<Direction, Uint8Array | undefined>;
@@ -130,6 +145,8 @@ export class WebSocketTracker {
   readonly #connections = new Map<number, Connection>();
   readonly #options: PcapOptions;
   readonly #maxBacklogBytes: number;
+  // The frame number of the packet whose event is being handled.
+  #packet: number | undefined;
 
   constructor(options: PcapOptions = {}) {
     this.#options = options;
@@ -141,7 +158,12 @@ export class WebSocketTracker {
     return this.#connections.size;
   }
 
-  handle(event: TcpEvent): PcapRecord[] {
+  /**
+   * The records an event of the reassembler completes. `packet` is the frame number of the packet
+   * that caused it (from 1), for the records' `frame.number`; undefined at the capture's end.
+   */
+  handle(event: TcpEvent, packet?: number): PcapRecord[] {
+    this.#packet = packet;
     if (event.type === 'open') {
       this.#connections.set(event.stream, {
         stream: event.stream, client: event.client, server: event.server, time: event.time,
@@ -153,7 +175,7 @@ export class WebSocketTracker {
     }
     const connection = this.#connections.get(event.stream);
     if (connection === undefined) return [];
-    const tag = { stream: event.stream, from: event.from, time: event.time };
+    const tag = this.#tag(event.stream, event.from, event.time, packet);
     if (event.type === 'gap') {
       if (connection.state !== 'websocket') {
         this.#drop(connection, 'gap', `${event.bytes} bytes of the ${event.from} side are missing from the capture before the WebSocket handshake completed`);
@@ -168,7 +190,11 @@ export class WebSocketTracker {
     return this.#data(connection, event.from, event.time, event.data);
   }
 
-  #close(connection: Connection, from: Direction, tag: { stream: number; from: Direction; time: number }): PcapRecord[] {
+  #tag(stream: number, from: Direction, time: number, packet: number | undefined): RecordTag {
+    return packet === undefined ? { stream, from, time } : { stream, from, time, 'frame.number': packet };
+  }
+
+  #close(connection: Connection, from: Direction, tag: RecordTag): PcapRecord[] {
     const analyzer = connection.analyzers[from];
     let records: PcapRecord[] = [];
     if (analyzer !== undefined && !connection.stopped[from]) {
@@ -202,7 +228,7 @@ export class WebSocketTracker {
   }
 
   #data(connection: Connection, from: Direction, time: number, data: Uint8Array): PcapRecord[] {
-    if (connection.state === 'websocket') return this.#frames(connection, from, time, data);
+    if (connection.state === 'websocket') return this.#frames(connection, from, time, data, this.#packet);
     if (from === 'client') {
       if (connection.state === 'response') {
         connection.backlogBytes += data.length;
@@ -210,7 +236,7 @@ export class WebSocketTracker {
           this.#drop(connection, 'backlog', `the client sent over ${this.#maxBacklogBytes} bytes after its upgrade request (GET ${connection.request?.resource}) with no answer from the server: not a WebSocket`);
           return [];
         }
-        connection.clientBacklog.push({ time, data: new Uint8Array(data) });
+        connection.clientBacklog.push({ time, data: new Uint8Array(data), packet: this.#packet });
         return [];
       }
       // Only an HTTP GET can be a WebSocket opening handshake (RFC 6455 §4.1).
@@ -234,7 +260,7 @@ export class WebSocketTracker {
       connection.requestReader = undefined;
       connection.state = 'response';
       if (result.rest.length > 0) {
-        connection.clientBacklog.push({ time, data: new Uint8Array(result.rest) });
+        connection.clientBacklog.push({ time, data: new Uint8Array(result.rest), packet: this.#packet });
         connection.backlogBytes += result.rest.length;
       }
       return [];
@@ -264,9 +290,9 @@ export class WebSocketTracker {
     });
     connection.analyzers = { client: make('client'), server: make('server') };
     const records: PcapRecord[] = [record];
-    for (const pending of connection.clientBacklog) records.push(...this.#frames(connection, 'client', pending.time, pending.data));
+    for (const pending of connection.clientBacklog) records.push(...this.#frames(connection, 'client', pending.time, pending.data, pending.packet));
     connection.clientBacklog = [];
-    if (result.rest.length > 0) records.push(...this.#frames(connection, 'server', time, result.rest));
+    if (result.rest.length > 0) records.push(...this.#frames(connection, 'server', time, result.rest, this.#packet));
     return records;
   }
 
@@ -281,10 +307,10 @@ export class WebSocketTracker {
     }
   }
 
-  #frames(connection: Connection, from: Direction, time: number, data: Uint8Array): PcapRecord[] {
+  #frames(connection: Connection, from: Direction, time: number, data: Uint8Array, packet: number | undefined): PcapRecord[] {
     const analyzer = connection.analyzers[from];
     if (analyzer === undefined || connection.stopped[from]) return [];
-    const tag = { stream: connection.stream, from, time };
+    const tag = this.#tag(connection.stream, from, time, packet);
     return analyzer.push(data).map((record) => ({ ...record, ...tag }));
   }
 
@@ -311,6 +337,7 @@ export class WebSocketTracker {
       acceptValid: headers.get('sec-websocket-accept') === computeAcceptKey(request.key),
       status,
     };
+    if (this.#packet !== undefined) record['frame.number'] = this.#packet;
     try {
       validateServerHandshake(head, { key: request.key, protocols: request.protocols });
     } catch (error) {
@@ -395,7 +422,7 @@ export async function analyzeCapture(
       continue;
     }
     for (const event of reassembler.push(segment, packet.time)) {
-      for (const record of tracker.handle(event)) {
+      for (const record of tracker.handle(event, packets)) {
         const pending = emit(record);
         if (pending instanceof Promise) await pending;
       }
