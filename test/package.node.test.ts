@@ -60,6 +60,18 @@ describe('the published package', () => {
     expect((error as InstanceType<typeof root.ProtocolError>).closeCode).toBe(1007);
   });
 
+  it('exports the adapters at wsframe/node (Node only) and wsframe/streams (everywhere), types first, the same names in both', async () => {
+    expect(manifest.exports['./node']).toEqual({ types: './dist/node/index.d.ts', node: './dist/node/index.js' });
+    expect(manifest.exports['./streams']).toEqual({ types: './dist/adapters/streams.d.ts', default: './dist/adapters/streams.js' });
+    const node = await import('wsframe/node');
+    const streams = await import('wsframe/streams');
+    expect(Object.keys(node).filter((name) => !(name in streams)).sort()).toEqual(['connect', 'handleSocket', 'handleUpgrade']);
+    expect(Object.keys(streams).filter((name) => !(name in node)).sort()).toEqual(['connectStream', 'handleStream']);
+    // One connection class: an application written against one adapter works on the other.
+    expect(node.WebSocketConnection).toBe(streams.WebSocketConnection);
+    expect(node.DEFAULT_SERVER_PING_INTERVAL).toBe(30_000);
+  });
+
   it('names its bin as npm keeps it (no ./), a file with a node shebang inside "files"', () => {
     const target = manifest.bin.wsframe;
     expect(target).toBe('dist/cli/bin.js');
