@@ -374,6 +374,31 @@ describe('closing handshake', () => {
     expect(client.events()).toEqual([]);
   });
 
+  it('an echo of a message in the same chunk as the peer\'s close goes out before the close answer', () => {
+    const server = openServer();
+    server.receive(new Uint8Array([...encodeMessage('last words', masked), ...encodeClose(1000, 'bye', masked)]));
+    const events = server.events();
+    expect(events).toEqual([{ type: 'text', data: 'last words' }, { type: 'close', code: 1000, reason: 'bye', wasClean: true }]);
+    expect(server.state).toBe('closed');
+    expect(server.outputLength).toBe(4);
+    server.send((events[0] as { data: string }).data);
+    expect(hex(outputOf(server))).toBe(hex(encodeMessage('last words')) + '880203e8');
+    // Once taken, the close frame is the last thing written.
+    server.send('too late');
+    expect(server.takeOutput()).toEqual([]);
+  });
+
+  it('an echo of a message in the same chunk as a violation goes out before the failure\'s close frame', () => {
+    const server = openServer();
+    server.receive(new Uint8Array([...encodeMessage('fine', masked), 0x83, 0x80, 0, 0, 0, 0]));
+    const events = server.events();
+    expect(events[0]).toEqual({ type: 'text', data: 'fine' });
+    expect(closeEventOf(events)).toMatchObject({ code: 1002, wasClean: false });
+    server.send('fine');
+    server.close(1000);
+    expect(hex(outputOf(server))).toBe(hex(encodeMessage('fine')) + '880203ea');
+  });
+
   it('a close without a status code is reported as 1005 and answered without one', () => {
     const server = openServer();
     server.receive(encodeClose(undefined, '', masked));

@@ -67,13 +67,14 @@ describe('the example echo server on raw bytes', () => {
     expect(events).toEqual([{ type: 'close', code: 1002, reason: '' }]);
   });
 
-  // The engine reads the whole segment before the echo is sent: the failure's close frame goes
-  // first and the echo is dropped; the automatic pong keeps its place.
-  it('answers a ping before failing on a reserved opcode in the same segment; the echo of a message before it is not sent', async () => {
+  // The engine answers the ping while it reads the segment; the failure's close frame waits for
+  // the echo the server sends in answer to the message before it.
+  it('echoes a completed message and answers a ping before failing on a reserved opcode in the same segment', async () => {
     const segment = Buffer.concat([masked(0x1, 'hé'), masked(0x9, 'p'), Uint8Array.of(0x83, 0x80, ...KEY)]);
     const { events } = await exchangeRaw(server.url, [segment]);
     expect(events).toEqual([
       { type: 'pong', data: new TextEncoder().encode('p') },
+      { type: 'text', data: 'hé' },
       { type: 'close', code: 1002, reason: '' },
     ]);
   });

@@ -285,18 +285,18 @@ export class WebSocketConnection {
 
   /** Writes what the engine output, hands its events out, then acts on its state and deadlines. */
   #pump(): void {
-    const output = this.#engine.takeOutput();
-    if (output.length > 0 && !this.#ended) this.#transport.write(output);
-    // A listener that sends runs inside the loop below: its output was written just above, and
-    // its events (none: sending makes none) wait for the loop.
+    // A listener that sends runs inside the loop below, which writes its output once the events
+    // are handed out: a close frame the engine wrote by itself (answering the peer's close, or
+    // failing) then goes after the answers to the messages before it.
     if (this.#pumping) return;
     this.#pumping = true;
     try {
+      // Events first, all of them (accepting a request produces more), then the output once.
       for (let events = this.#engine.events(); events.length > 0; events = this.#engine.events()) {
         for (const event of events) this.#dispatch(event);
-        const more = this.#engine.takeOutput();
-        if (more.length > 0 && !this.#ended) this.#transport.write(more);
       }
+      const output = this.#engine.takeOutput();
+      if (output.length > 0 && !this.#ended) this.#transport.write(output);
     } finally {
       this.#pumping = false;
     }

@@ -65,6 +65,10 @@ export abstract class Connection {
   #decoder: MessageDecoder | undefined = undefined;
   #extensions: PerMessageDeflate[] = [];
   #closeSent = false;
+  // The close frame the connection wrote by itself (answering the peer's close, or failing): it
+  // goes out at the next takeOutput(), after what the application sent in answer to the events
+  // before it (RFC 6455 §5.5.1 lets an endpoint finish its current message first).
+  #autoClose: Uint8Array | undefined = undefined;
   #ended = false;
   // Input is ignored once the peer's close frame arrived or the connection failed or ended.
   #inputDone = false;
@@ -131,9 +135,16 @@ export abstract class Connection {
     return events;
   }
 
-  /** Takes the bytes to write to the transport, in order; `[]` when there are none. */
+  /**
+   * Takes the bytes to write to the transport, in order; `[]` when there are none. A close frame
+   * the connection wrote by itself comes last, after anything sent before this call.
+   */
   takeOutput(): Uint8Array[] {
     const output = this.#output;
+    if (this.#autoClose !== undefined) {
+      output.push(this.#autoClose);
+      this.#autoClose = undefined;
+    }
     this.#output = [];
     this.#outputLength = 0;
     return output;
@@ -143,7 +154,10 @@ export abstract class Connection {
    * Sends a text (string) or binary (Uint8Array) message, compressed when permessage-deflate was
    * negotiated, masked by a client (RFC 6455 §5.3), fragmented into frames of at most
    * `maxFrameLength` payload bytes (this call's option, else the connection's). Never modifies
-   * `data`. Ignored once our close frame is sent or the connection has ended.
+   * `data`. Ignored once our close frame is sent or the connection has ended — except that a
+   * close frame the connection writes by itself (answering the peer's close, or failing the
+   * connection) waits for the next `takeOutput()`: what is sent until then, typically in answer
+   * to the events before the close, goes out first.
    *
    * @throws {TypeError} Before `open`, or when `data` is neither a string nor a `Uint8Array`.
    * @throws {RangeError} For a `maxFrameLength` that is not a positive integer or Infinity.
@@ -185,7 +199,7 @@ export abstract class Connection {
   close(code?: number, reason = ''): void {
     this.#checkOpened('close');
     const frame = encodeClose(code, reason, this.#controlOptions());
-    if (!this.#mayWrite()) return;
+    if (this.#closeSent || this.#state === 'closed') return;
     this.write(frame);
     this.#closeSent = true;
     this.#moveTo('closing');
@@ -338,7 +352,14 @@ export abstract class Connection {
   }
 
   #mayWrite(): boolean {
-    return !this.#closeSent && this.#state !== 'closed';
+    return this.#autoClose !== undefined || (!this.#closeSent && this.#state !== 'closed');
+  }
+
+  /** Queues the connection's own close frame (see #autoClose). */
+  #writeAutoClose(code: number | undefined): void {
+    this.#autoClose = encodeClose(code, '', this.#controlOptions());
+    this.#outputLength += this.#autoClose.length;
+    this.#closeSent = true;
   }
 
   #controlOptions(): { mask: boolean; random?: (bytes: Uint8Array) => Uint8Array } {
@@ -384,11 +405,8 @@ export abstract class Connection {
   #onClose(code: number | undefined, reason: string): void {
     this.#inputDone = true;
     this.#decoder = undefined;
-    if (this.#mayWrite()) {
-      // RFC 6455 §5.5.1: the answer typically echoes the status code received (none: none).
-      this.write(encodeClose(code, '', this.#controlOptions()));
-      this.#closeSent = true;
-    }
+    // RFC 6455 §5.5.1: the answer typically echoes the status code received (none: none).
+    if (!this.#closeSent) this.#writeAutoClose(code);
     this.#pingDeadline = undefined;
     this.#pongDeadline = undefined;
     if (this.role === 'server') {
@@ -404,8 +422,7 @@ export abstract class Connection {
 
   /** RFC 6455 §7.1.7 "Fail the WebSocket Connection": our close frame carries the error's code. */
   #fail(error: ProtocolError): void {
-    if (this.#mayWrite()) this.write(encodeClose(error.closeCode, '', this.#controlOptions()));
-    this.#closeSent = true;
+    if (!this.#closeSent) this.#writeAutoClose(error.closeCode);
     this.#finish();
     this.#emitClose(error.closeCode, '', false, error);
   }
