@@ -43,9 +43,13 @@ export interface FrameRecord {
   verdict: Verdict;
 }
 
+/**
+ * A complete message. `length` is always the whole length; `truncated` is set when `text` or
+ * `base64` hold only the first `maxShownMessage` bytes.
+ */
 export type MessageRecord =
-  | { type: 'message'; kind: 'text'; length: number; text: string; compressed: boolean }
-  | { type: 'message'; kind: 'binary' | 'ping' | 'pong'; length: number; base64: string; compressed: boolean }
+  | { type: 'message'; kind: 'text'; length: number; text: string; compressed: boolean; truncated?: true }
+  | { type: 'message'; kind: 'binary' | 'ping' | 'pong'; length: number; base64: string; compressed: boolean; truncated?: true }
   | { type: 'message'; kind: 'close'; length: number; code: number | null; reason: string; compressed: false };
 
 export interface ErrorRecord {
@@ -63,8 +67,10 @@ export interface AnalyzerOptions {
   role?: 'server' | 'client';
   /** Negotiated extensions (permessage-deflate) for the message layer. */
   extensions?: readonly MessageExtension[];
-  /** Most payload bytes kept per frame for display (default 4096). Messages are always whole. */
+  /** Most payload bytes kept per frame for display (default 4096). */
   maxShownPayload?: number;
+  /** Most bytes of a message's payload put in its record (default: all of it). */
+  maxShownMessage?: number;
   /** Largest message accepted (default 64 MiB); memory is bounded by it, not by the stream. */
   maxMessageLength?: number;
 }
@@ -81,6 +87,7 @@ export class StreamAnalyzer {
   readonly #frames: FrameStreamDecoder;
   readonly #messages: MessageDecoder;
   readonly #maxShown: number;
+  readonly #maxShownMessage: number;
   #open: OpenFrame | undefined;
   #failed = false;
   #position = 0;
@@ -96,6 +103,7 @@ export class StreamAnalyzer {
     this.#frames = new FrameStreamDecoder({ ...common, allowedRsv });
     this.#messages = new MessageDecoder({ ...common, maxMessageLength, extensions: options.extensions ?? [] });
     this.#maxShown = options.maxShownPayload ?? 4096;
+    this.#maxShownMessage = options.maxShownMessage ?? Number.POSITIVE_INFINITY;
   }
 
   /** Whether a violation ended the analysis. */
@@ -223,17 +231,30 @@ export class StreamAnalyzer {
   }
 
   #messageRecord(event: MessageEventLike): MessageRecord {
+    const max = this.#maxShownMessage;
     switch (event.type) {
-      case 'text':
-        return { type: 'message', kind: 'text', length: encodeUtf8(event.data).length, text: event.data, compressed: this.#compressed.shift() ?? false };
+      case 'text': {
+        const bytes = encodeUtf8(event.data);
+        const compressed = this.#compressed.shift() ?? false;
+        if (bytes.length <= max) return { type: 'message', kind: 'text', length: bytes.length, text: event.data, compressed };
+        // Whole characters only: drop the bytes of a character the cut would split.
+        let end = max;
+        while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+        return { type: 'message', kind: 'text', length: bytes.length, text: decodeUtf8(bytes.subarray(0, end)), compressed, truncated: true };
+      }
       case 'binary':
-        return { type: 'message', kind: 'binary', length: event.data.length, base64: encodeBase64(event.data), compressed: this.#compressed.shift() ?? false };
+        return { type: 'message', kind: 'binary', length: event.data.length, ...this.#shownBase64(event.data), compressed: this.#compressed.shift() ?? false };
       case 'ping':
       case 'pong':
-        return { type: 'message', kind: event.type, length: event.data.length, base64: encodeBase64(event.data), compressed: false };
+        return { type: 'message', kind: event.type, length: event.data.length, ...this.#shownBase64(event.data), compressed: false };
       default:
         return { type: 'message', kind: 'close', length: event.code === undefined ? 0 : 2 + encodeUtf8(event.reason).length, code: event.code ?? null, reason: event.reason, compressed: false };
     }
+  }
+
+  #shownBase64(data: Uint8Array): { base64: string; truncated?: true } {
+    if (data.length <= this.#maxShownMessage) return { base64: encodeBase64(data) };
+    return { base64: encodeBase64(data.subarray(0, this.#maxShownMessage)), truncated: true };
   }
 }
 

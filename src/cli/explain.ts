@@ -4,10 +4,11 @@
  */
 
 import {
-  Opcode, ProtocolError, Utf8Validator, applyMask, checkFrameHeader, decodeClosePayload, decodeHeader, opcodeName,
-  resolveDecodeOptions, type DecodeOptions, type FrameHeader,
+  Opcode, ProtocolError, Utf8Validator, applyMask, checkFrameHeader, decodeClosePayload, decodeHeader, isValidUtf8, opcodeName,
+  resolveDecodeOptions, type DecodeOptions, type FrameHeader, type MessageExtension,
 } from '../index.ts';
 import { decodeUtf8 } from '../base/_host.ts';
+import { concatBytes } from '../bytes/_bytes.ts';
 import { hexDump, toHex } from './bytes.ts';
 import type { Style } from './style.ts';
 
@@ -54,7 +55,17 @@ const bits = (byte: number, from: number, count: number) =>
 export interface ExplainOptions extends DecodeOptions {
   /** Maximum payload bytes shown in a hex dump (default 256). */
   maxDump?: number;
+  /**
+   * Negotiated extensions (permessage-deflate): the RSV bits they own are allowed, and each
+   * compressed message is shown inflated after its last frame.
+   */
+  extensions?: readonly MessageExtension[];
+  /** Show the masking byte by byte: payload byte, key byte, result, in hex and bits. */
+  xor?: boolean;
 }
+
+// What a compressed message may inflate to before explain gives up (1009), as the decoders' default.
+const MAX_INFLATED_LENGTH = 64 * 1024 * 1024;
 
 /** Explains every frame in `bytes`; returns the lines and whether every frame was valid. */
 export function explainFrames(bytes: Uint8Array, style: Style, options: ExplainOptions = {}): { lines: string[]; valid: boolean } {
@@ -71,8 +82,14 @@ export function explainFrames(bytes: Uint8Array, style: Style, options: ExplainO
  * returns whether every frame was valid. Each frame's lines are bounded by `maxDump`.
  */
 export function* explainFrameLines(bytes: Uint8Array, style: Style, options: ExplainOptions = {}): Generator<string[], boolean, undefined> {
-  const resolved = resolveDecodeOptions(options);
+  const extensions = options.extensions ?? [];
+  const deflate = extensions.find((extension) => extension.rsv.rsv1 === true);
+  const resolved = resolveDecodeOptions({
+    role: options.role, maxPayloadLength: options.maxPayloadLength, allowedRsv: { ...options.allowedRsv, rsv1: deflate !== undefined || options.allowedRsv?.rsv1 },
+  });
   const maxDump = options.maxDump ?? 256;
+  // The open data message's payloads, while it is compressed: inflated at its last frame.
+  let compressedParts: Uint8Array[] | undefined;
   let lines: string[] = [];
   let offset = 0;
   let index = 0;
@@ -163,14 +180,24 @@ export function* explainFrameLines(bytes: Uint8Array, style: Style, options: Exp
         verdict = `invalid: a new ${opcodeName(header.opcode)} frame while a fragmented message is open\n  close code 1002, EXPECTED_CONTINUATION, RFC 6455 §5.4`;
       }
     }
+    if (verdict === undefined && deflate !== undefined && header.rsv1 && !(header.opcode === Opcode.Text || header.opcode === Opcode.Binary)) {
+      const [where, code] = header.opcode === Opcode.Continuation ? ['a continuation frame', 'RSV1_ON_CONTINUATION'] : ['a control frame', 'RSV1_ON_CONTROL'];
+      verdict = `invalid: RSV1 set on ${where}; ${deflate.name} allows it only on the first frame of a data message\n  close code 1002, ${code}, RFC 7692 §6.1`;
+    }
+    if (header.opcode === Opcode.Text || header.opcode === Opcode.Binary) compressedParts = deflate !== undefined && header.rsv1 ? [] : undefined;
+    const inflating = dataFrame && compressedParts !== undefined;
     const messageOpcode = header.opcode === Opcode.Continuation ? openMessage : header.opcode;
     const describe = `${opcodeName(header.opcode)}${header.fin ? '' : ', FIN clear'}, ${header.masked ? 'masked' : 'unmasked'}, ${header.payloadLength}-byte payload`;
     lines[titleLine] = bold(`Frame ${index} at byte ${offset}: ${describe}`);
 
     if (available > 0) {
       if (header.masked) lines.push(`  ${field('payload as sent (masked)')}`, ...dump(sent, maxDump, '    '));
-      lines.push(`  ${field(header.masked ? 'payload unmasked' : 'payload')}`);
-      if (messageOpcode === Opcode.Text && verdict === undefined) {
+      if (header.maskingKey !== undefined && options.xor === true) lines.push(...xorTable(sent, header.maskingKey, maxDump, style));
+      lines.push(`  ${field(header.masked ? 'payload unmasked' : 'payload')}${inflating ? dim(' (compressed: inflated after the message\'s last frame)') : ''}`);
+      if (inflating) {
+        compressedParts!.push(payload);
+        lines.push(...dump(payload, maxDump, '    '));
+      } else if (messageOpcode === Opcode.Text && verdict === undefined) {
         if (header.opcode === Opcode.Text) {
           text.reset();
           carry = new Uint8Array(0);
@@ -208,6 +235,21 @@ export function* explainFrameLines(bytes: Uint8Array, style: Style, options: Exp
       valid = false;
       break;
     }
+    if (inflating && header.fin && verdict === undefined) {
+      const parts = compressedParts!;
+      try {
+        const inflated = deflate!.decodeMessage(concatBytes(parts, parts.reduce((total, part) => total + part.length, 0)), {
+          opcode: messageOpcode!, rsv1: true, rsv2: false, rsv3: false, maxLength: MAX_INFLATED_LENGTH,
+        });
+        lines.push(`  ${field(`payload inflated (${deflate!.name}): ${inflated.length} bytes`)}`);
+        if (messageOpcode === Opcode.Text && isValidUtf8(inflated)) lines.push(`    ${value(JSON.stringify(decodeUtf8(inflated)))}`);
+        else lines.push(...dump(inflated, maxDump, '    '));
+        if (messageOpcode === Opcode.Text && !isValidUtf8(inflated)) verdict = 'invalid: the inflated text is not valid UTF-8\n  close code 1007, INVALID_UTF8, RFC 6455 §8.1';
+      } catch (caught) {
+        if (!(caught instanceof ProtocolError)) throw caught;
+        verdict = `invalid: ${caught.message}\n  close code ${caught.closeCode}, ${caught.code}, ${caught.rfc}`;
+      }
+    }
     if (verdict === undefined) {
       lines.push(`  ${good('verdict: valid')}`);
     } else {
@@ -219,6 +261,21 @@ export function* explainFrameLines(bytes: Uint8Array, style: Style, options: Exp
   }
   if (lines.length > 0) yield lines;
   return valid;
+}
+
+/** RFC 6455 §5.3: payload byte i XOR key byte i mod 4, one row per byte, in hex and bits. */
+function xorTable(sent: Uint8Array, maskingKey: Uint8Array, max: number, style: Style): string[] {
+  const shown = Math.min(sent.length, max);
+  const width = String(Math.max(shown - 1, 0)).length;
+  const cell = (byte: number) => `${byte.toString(16).padStart(2, '0')} ${byte.toString(2).padStart(8, '0')}`;
+  const lines = [`  ${style.field('masking, byte by byte')} (payload byte i XOR key byte i mod 4)`, `    ${'i'.padStart(width)}  ${'sent'.padEnd(13)}${'key'.padEnd(13)}unmasked`];
+  for (let i = 0; i < shown; i++) {
+    const result = sent[i] ^ maskingKey[i & 3];
+    const char = result >= 0x20 && result < 0x7f ? String.fromCharCode(result) : '.';
+    lines.push(`    ${String(i).padStart(width)}  ${cell(sent[i])}  ${cell(maskingKey[i & 3])}  ${style.value(cell(result))}  ${char}`);
+  }
+  if (sent.length > max) lines.push(`    … ${sent.length - max} more bytes`);
+  return lines;
 }
 
 function dump(bytes: Uint8Array, max: number, indent: string): string[] {

@@ -10,12 +10,15 @@
 
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { computeAcceptKey, decodeClosePayload, encodeFrame, encodeHeader, isValidCloseCode, ProtocolError } from '../index.ts';
+import {
+  computeAcceptKey, decodeClosePayload, encodeFrame, encodeHeader, isValidCloseCode, ProtocolError, sha1, type MessageExtension,
+} from '../index.ts';
+import { decodeBase64, encodeBase64 } from '../bytes/base64.ts';
 import { concatBytes } from '../bytes/_bytes.ts';
 import { detectTextFormat, parseHex, parseTextInput, TextInputDecoder, toHex, UsageError } from './bytes.ts';
 import { RFC_EXAMPLES } from './examples.ts';
 import { StreamAnalyzer, type StreamRecord } from './analyze.ts';
-import { explainFrameLines } from './explain.ts';
+import { explainFrameLines, type ExplainOptions } from './explain.ts';
 import { parseFormat, recordLine, type OutputFormat } from './records.ts';
 import { analyzeCapture, negotiatedExtensions, type PcapRecord, type StreamNote } from './pcap.ts';
 import { CaptureError } from './capture.ts';
@@ -75,14 +78,19 @@ Run 'wsframe <command> --help' for a command's options and examples.
 
 ${EXIT_STATUS_HELP}`,
   explain: `Usage: wsframe explain [hex|base64] [--input hex|base64] [--role client|server|auto] [--file path|-]
+                       [--extensions <value>] [--xor]
 
 Explains every frame in the input: each header byte in bits with each field named, the masking
 key, the payload as sent and unmasked, and a verdict (valid, or the error with its close code).
 With no input, explains the RFC 6455 §5.7 examples. The explanation is written frame by frame.
+--extensions takes the Sec-WebSocket-Extensions value the server answered with: RSV1 is then
+allowed on a message's first frame and each compressed message is shown inflated. --xor shows
+the masking byte by byte: each payload byte, its key byte and the result, in hex and bits.
 
 Examples:
   wsframe explain
-  wsframe explain 818537fa213d7f9f4d5158
+  wsframe explain 818537fa213d7f9f4d5158 --xor
+  wsframe explain c107f248cdc9c90700 --extensions permessage-deflate
   wsframe explain "iQVIZWxsbw==" --input base64
   echo 88 02 03 e8 | wsframe explain --file -
 
@@ -91,6 +99,7 @@ or a usage mistake.
 `,
   decode: `Usage: wsframe decode [file|-] [--input hex|base64|raw] [--role client|server|auto]
                       [--format text|json|ndjson] [--max-message <bytes>] [--extensions <value>]
+                      [--max-payload <bytes>]
 
 Decodes a byte stream (one direction of a connection) into frames and messages. --role server
 decodes as a server reads (the bytes are a client's: frames must be masked); --role client as a
@@ -99,6 +108,9 @@ raw bytes for binary input and to hex or base64 (detected from the first 64 KiB)
 fields use Wireshark's names (websocket.fin, websocket.opcode, websocket.payload_length, ...)
 plus byte offsets. --extensions takes the Sec-WebSocket-Extensions value the server answered
 with, to inflate permessage-deflate messages (with --role; auto reads them as a client's).
+--max-payload cuts each frame's and message's payload in the output to that many bytes (the
+lengths stay whole, and the record says truncated): a 1 MiB message need not be a 1.4 MB line.
+Frames show at most 4096 payload bytes unless --max-payload says otherwise.
 Input and output are streamed: memory is bounded by the largest message, not the input.
 
 Examples:
@@ -111,7 +123,7 @@ Exit status: 0 frames found and all valid, 1 the stream breaks the protocol (or 
 frame), 2 no bytes, unreadable input or a usage mistake.
 `,
   pcap: `Usage: wsframe pcap <file|-> [--format text|json|ndjson] [--stream N] [--messages-only]
-                   [--max-message <bytes>]
+                   [--max-message <bytes>] [--max-payload <bytes>]
 
 Reads a libpcap or pcapng capture (Ethernet with VLAN tags, Linux SLL/SLL2, raw IP, BSD
 loopback; IPv4 and IPv6), reassembles each TCP connection by sequence number, finds HTTP Upgrade
@@ -123,7 +135,9 @@ HTTP/2, HTTP without an upgrade, frames without their handshake, not HTTP).
 
 The capture is streamed, and '-' (or /dev/stdin, or a FIFO) is read as it is written, each
 message printed as it completes: tcpdump -U -w - | wsframe pcap -. Memory is bounded by the
-largest message and the reassembly window, not by the capture.
+largest message and the reassembly window, not by the capture. --max-payload cuts payloads in
+the output as decode's does. JSON records carry Wireshark's frame.number (the packet that
+completed them) and field names (websocket.payload_length_ext_16, ..._ext_64, ...).
 
 Examples:
   wsframe pcap capture.pcapng
@@ -151,12 +165,14 @@ Examples:
 
 Exit status: 0 the frame was printed, 2 a usage mistake or a frame RFC 6455 forbids.
 `,
-  accept: `Usage: wsframe accept <Sec-WebSocket-Key>
+  accept: `Usage: wsframe accept [--explain] <Sec-WebSocket-Key>
 
-Prints the Sec-WebSocket-Accept value a server must answer with (RFC 6455 §4.2.2).
+Prints the Sec-WebSocket-Accept value a server must answer with (RFC 6455 §4.2.2). --explain
+shows every step: the key, the GUID appended, the SHA-1 of the result in hex, and its base64.
 
-Example:
+Examples:
   wsframe accept dGhlIHNhbXBsZSBub25jZQ==      # s3pPLMBiTxaQ9kYGzzhZRbK+xOo=
+  wsframe accept --explain dGhlIHNhbXBsZSBub25jZQ==
 
 Exit status: 0 the value was printed, 2 a usage mistake.
 `,
@@ -229,10 +245,13 @@ async function explainCommand(args: string[], io: CliIO): Promise<number> {
   if (wantsHelp(args, 'explain', io)) return EXIT_STATUS.VALID;
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
-    options: { input: { type: 'string' }, role: { type: 'string' }, file: { type: 'string' } },
+    options: {
+      input: { type: 'string' }, role: { type: 'string' }, file: { type: 'string' }, extensions: { type: 'string' }, xor: { type: 'boolean' },
+    },
   });
   const style = styleFor(io.stdout, io.env);
   const role = roleOption(values.role);
+  const explainOptions: ExplainOptions = { role, xor: values.xor, extensions: extensionsOption(values.extensions, role) };
   const format = inputFormat(values.input);
   const text = positionals.join(' ');
   const raw = values.file !== undefined ? readFileArgument(values.file, io) : text !== '' ? new TextEncoder().encode(text) : undefined;
@@ -240,21 +259,21 @@ async function explainCommand(args: string[], io: CliIO): Promise<number> {
   if (raw === undefined) {
     for (const [i, example] of RFC_EXAMPLES.entries()) {
       output.write(`${i > 0 ? '\n' : ''}${style.bold(`== RFC 6455 §5.7: ${example.title}: ${example.hex}`)}\n\n`);
-      await writeExplanation(parseHex(example.hex), style, role, output);
+      await writeExplanation(parseHex(example.hex), style, explainOptions, output);
     }
     await output.flush();
     return EXIT_STATUS.VALID;
   }
   const input = decodeInput(raw, format);
   if (input.length === 0) throw new UsageError('no bytes to explain');
-  const valid = await writeExplanation(input, style, role, output);
+  const valid = await writeExplanation(input, style, explainOptions, output);
   await output.flush();
   return valid ? EXIT_STATUS.VALID : EXIT_STATUS.VIOLATIONS;
 }
 
 /** Writes the explanation of every frame, a frame at a time; resolves to whether all were valid. */
-async function writeExplanation(input: Uint8Array, style: Style, role: 'client' | 'server' | undefined, output: Output): Promise<boolean> {
-  const frames = explainFrameLines(input, style, { role });
+async function writeExplanation(input: Uint8Array, style: Style, options: ExplainOptions, output: Output): Promise<boolean> {
+  const frames = explainFrameLines(input, style, options);
   let next = frames.next();
   for (; next.done !== true; next = frames.next()) {
     output.write(`${next.value.join('\n')}\n`);
@@ -294,6 +313,7 @@ async function pcapCommand(args: string[], io: CliIO): Promise<number> {
     args, allowPositionals: true,
     options: {
       format: { type: 'string' }, stream: { type: 'string' }, 'messages-only': { type: 'boolean' }, 'max-message': { type: 'string' },
+      'max-payload': { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('pcap needs exactly one capture file (or - for standard input)');
@@ -303,6 +323,7 @@ async function pcapCommand(args: string[], io: CliIO): Promise<number> {
     throw new UsageError(`--stream '${values.stream}' is not a stream number`);
   }
   const maxMessageLength = byteCount(values['max-message'], '--max-message');
+  const maxShownPayload = byteCount(values['max-payload'], '--max-payload');
   const { chunks, size } = io.openFile(positionals[0]);
   const style = styleFor(io.stdout, io.env);
   const output = new Output(io.stdout);
@@ -330,7 +351,7 @@ async function pcapCommand(args: string[], io: CliIO): Promise<number> {
   try {
     // Whatever a chunk completed is written before the next is awaited: a live capture shows
     // each message as soon as the packet completing it is read.
-    await analyzeCapture(progress.wrap(chunks, () => output.flush()), emit, { maxMessageLength, onNote });
+    await analyzeCapture(progress.wrap(chunks, () => output.flush()), emit, { maxMessageLength, maxShownPayload, onNote });
   } catch (error) {
     if (!(error instanceof CaptureError)) throw error;
     failure = error;
@@ -413,7 +434,7 @@ async function decodeCommand(args: string[], io: CliIO): Promise<number> {
     args, allowPositionals: true,
     options: {
       input: { type: 'string' }, role: { type: 'string' }, format: { type: 'string' }, 'max-message': { type: 'string' },
-      extensions: { type: 'string' },
+      extensions: { type: 'string' }, 'max-payload': { type: 'string' },
     },
   });
   if (positionals.length > 1) throw new UsageError('decode takes one file (or - for standard input)');
@@ -421,11 +442,9 @@ async function decodeCommand(args: string[], io: CliIO): Promise<number> {
   const maxMessageLength = byteCount(values['max-message'], '--max-message');
   const given = inputFormat(values.input);
   const role = roleOption(values.role);
-  const extensions = values.extensions === undefined ? [] : usage(() => negotiatedExtensions(values.extensions!, role === 'client' ? 'server' : 'client'));
-  if (values.extensions !== undefined && extensions.length === 0) {
-    throw new UsageError(`--extensions '${values.extensions}' negotiates no extension wsframe can decode`);
-  }
-  const analyzer = new StreamAnalyzer({ role, maxMessageLength, extensions });
+  const extensions = extensionsOption(values.extensions, role);
+  const maxShownPayload = byteCount(values['max-payload'], '--max-payload');
+  const analyzer = new StreamAnalyzer({ role, maxMessageLength, extensions, maxShownPayload, maxShownMessage: maxShownPayload });
   const style = styleFor(io.stdout, io.env);
   const output = new Output(io.stdout);
   const writer = new RecordWriter(format, output, (record: StreamRecord) => recordLine(record, style));
@@ -496,6 +515,17 @@ async function* decodedInput(chunks: AsyncIterable<Uint8Array>, given: 'hex' | '
     yield decode(first);
   }
   yield end();
+}
+
+/**
+ * The extensions a Sec-WebSocket-Extensions answer negotiates, for reading as `role` reads (auto:
+ * as a client reads a server's frames).
+ */
+function extensionsOption(value: string | undefined, role: 'client' | 'server' | undefined): MessageExtension[] {
+  if (value === undefined) return [];
+  const extensions = usage(() => negotiatedExtensions(value, role === 'client' ? 'server' : 'client'));
+  if (extensions.length === 0) throw new UsageError(`--extensions '${value}' negotiates no extension wsframe can decode`);
+  return extensions;
 }
 
 function usage<T>(fn: () => T): T {
@@ -585,11 +615,35 @@ function checkClosePayload(payload: Uint8Array): void {
   }
 }
 
+// RFC 6455 §1.3: the GUID a server appends to the key.
+const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+// RFC 6455 §4.1: the key is 16 random bytes, base64-encoded.
+const KEY_BYTES = 16;
+
 function acceptCommand(args: string[], io: CliIO): number {
   if (wantsHelp(args, 'accept', io)) return EXIT_STATUS.VALID;
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { explain: { type: 'boolean' } } });
   if (positionals.length !== 1) throw new UsageError('accept needs exactly one Sec-WebSocket-Key');
-  io.stdout.write(`${computeAcceptKey(positionals[0])}\n`);
+  const key = positionals[0];
+  const accept = computeAcceptKey(key);
+  if (values.explain !== true) {
+    io.stdout.write(`${accept}\n`);
+    return EXIT_STATUS.VALID;
+  }
+  const keyBytes = decodeBase64(key);
+  const keyNote = keyBytes?.length === KEY_BYTES
+    ? `(16 bytes in base64: ${toHex(keyBytes)})`
+    : '(not 16 bytes of base64: a server must refuse it (RFC 6455 §4.2.1); the steps are the same)';
+  const digest = sha1(new TextEncoder().encode(key + WEBSOCKET_GUID));
+  io.stdout.write([
+    `Sec-WebSocket-Key      ${key} ${keyNote}`,
+    `+ GUID (RFC 6455 §1.3) ${WEBSOCKET_GUID}`,
+    `= concatenated         ${key}${WEBSOCKET_GUID}`,
+    `SHA-1 of its bytes     ${toHex(digest)}`,
+    `base64 of the SHA-1    ${encodeBase64(digest)}`,
+    `Sec-WebSocket-Accept: ${accept}`,
+    '',
+  ].join('\n'));
   return EXIT_STATUS.VALID;
 }
 

@@ -63,6 +63,8 @@ export type ExtensionFactory = (negotiated: string, direction: Direction) => Mes
 
 export interface PcapOptions {
   maxMessageLength?: number;
+  /** Most payload bytes shown in a frame or message record (`--max-payload`); lengths stay whole. */
+  maxShownPayload?: number;
   extensionsFor?: ExtensionFactory;
   /**
    * Most client bytes kept after an upgrade request while its answer has not been seen (default
@@ -286,6 +288,8 @@ export class WebSocketTracker {
     const make = (direction: Direction) => new StreamAnalyzer({
       role: direction === 'client' ? 'server' : 'client',
       maxMessageLength: this.#options.maxMessageLength,
+      maxShownPayload: this.#options.maxShownPayload,
+      maxShownMessage: this.#options.maxShownPayload,
       extensions: record.extensions === null ? [] : (this.#options.extensionsFor ?? negotiatedExtensions)(record.extensions, direction),
     });
     connection.analyzers = { client: make('client'), server: make('server') };
