@@ -83,6 +83,11 @@ export interface CaptureReaderOptions {
    * reported as `MALFORMED` instead of buffering the rest of the file while waiting for it.
    */
   maxRecordLength?: number;
+  /**
+   * Gets the secrets of each pcapng Decryption Secrets Block (pcapng §4.7), in file order, as
+   * they are read: their type (0x544c534b for a TLS key log) and data (a view, not a copy).
+   */
+  onSecrets?: (type: number, data: Uint8Array) => void;
 }
 
 /** Counters of records that were skipped rather than returned. */
@@ -120,6 +125,9 @@ const BLOCK_INTERFACE_DESCRIPTION = 0x00000001;
 const BLOCK_PACKET_OBSOLETE = 0x00000002;
 const BLOCK_SIMPLE_PACKET = 0x00000003;
 const BLOCK_ENHANCED_PACKET = 0x00000006;
+const BLOCK_DECRYPTION_SECRETS = 0x0000000a;
+// Secrets type and secrets length (pcapng §4.7).
+const DSB_BODY_MIN_LENGTH = 8;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const PCAPNG_MAJOR_VERSION = 1;
 // Type, total length and the trailing total length (pcapng §3.1).
@@ -287,6 +295,7 @@ export class CaptureReader {
   readonly stats: CaptureStats = { packets: 0, skippedBlocks: 0, badBlocks: 0 };
   private readonly queue = new ByteQueue();
   private readonly maxRecordLength: number;
+  private readonly onSecrets: CaptureReaderOptions['onSecrets'];
   private state: ReaderState = { kind: 'start' };
   private ended = false;
   // Bytes the record at the front needs, once its header said so: a push that does not reach it
@@ -295,6 +304,7 @@ export class CaptureReader {
 
   constructor(options: CaptureReaderOptions = {}) {
     this.maxRecordLength = options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
+    this.onSecrets = options.onSecrets;
   }
 
   /** `'pcap'` or `'pcapng'` once the first bytes have been read, else `undefined`. */
@@ -540,6 +550,12 @@ export class CaptureReader {
       case BLOCK_PACKET_OBSOLETE:
         if (bodyLength < EPB_BODY_MIN_LENGTH) return this.badBlock();
         return this.readTimestampedPacket(state, block, dv, bodyLength, dv.getUint16(8, state.littleEndian));
+      case BLOCK_DECRYPTION_SECRETS: {
+        const length = bodyLength < DSB_BODY_MIN_LENGTH ? -1 : dv.getUint32(12, state.littleEndian);
+        if (length < 0 || length > bodyLength - DSB_BODY_MIN_LENGTH) return this.badBlock();
+        this.onSecrets?.(dv.getUint32(8, state.littleEndian), block.subarray(16, 16 + length));
+        return null;
+      }
       default:
         this.stats.skippedBlocks++;
         return null;

@@ -41,7 +41,7 @@ export interface TlsNote {
 export interface TlsDecryptorOptions {
   /** The secrets to decrypt with; lines may be added while the capture is read (pcapng DSBs). */
   keyLog: KeyLog;
-  /** Gets at most one note per connection that is skipped, plus one per cut-off record. */
+  /** Gets at most one note per connection: why it is skipped, or where the capture cut it off. */
   onNote?: (note: TlsNote) => void;
 }
 
@@ -83,6 +83,8 @@ interface Session {
   secrets: SessionSecrets | undefined;
   halves: Record<Direction, Half>;
   closed: number;
+  /** A note was given: later reasons are consequences of the first. */
+  noted: boolean;
 }
 
 /** A reason to stop decrypting a connection: its message becomes the connection's note. */
@@ -155,7 +157,7 @@ export class TlsDecryptor {
     if (event.type === 'open') {
       this.#sessions.set(event.stream, {
         stream: event.stream, client: event.client, server: event.server, mode: 'undecided', held: [], clientRandom: undefined,
-        hello: undefined, suite: undefined, alpn: null, secrets: undefined, halves: { client: createHalf(), server: createHalf() }, closed: 0,
+        hello: undefined, suite: undefined, alpn: null, secrets: undefined, halves: { client: createHalf(), server: createHalf() }, closed: 0, noted: false,
       });
       return [event];
     }
@@ -178,7 +180,11 @@ export class TlsDecryptor {
       const half = session.halves[event.from];
       if (session.mode === 'tls' && !half.done && half.records.pending > 0) {
         const total = half.records.pendingRecordLength;
-        this.#note(session, 'tls', `the capture ends inside a TLS record from the ${event.from} (${half.records.pending}${total === undefined ? '' : ` of ${total}`} bytes): the rest of that direction is missing`);
+        const record = `${half.records.pending}${total === undefined ? '' : ` of ${total}`} bytes`;
+        const decrypted = session.halves.client.offset + session.halves.server.offset > 0;
+        this.#note(session, 'tls', decrypted
+          ? `the capture ends inside a TLS record from the ${event.from} (${record}): the rest of that direction is missing`
+          : `${this.#describe(session)}the capture ends inside the TLS handshake (a record from the ${event.from}: ${record})`);
       }
       half.done = true;
       if (++session.closed === 2) this.#sessions.delete(session.stream);
@@ -190,7 +196,10 @@ export class TlsDecryptor {
     if (half.done) return [];
     if (event.type === 'gap') {
       // Neither the record boundaries nor the sequence number can be found again after a hole.
+      // Before any application data the connection cannot be read at all: the WebSocket tracker
+      // gets the gap (and says so), and nothing more.
       half.done = true;
+      if (half.offset === 0) session.mode = 'skipped';
       return [{ ...event, offset: half.offset }];
     }
     try {
@@ -204,7 +213,10 @@ export class TlsDecryptor {
     }
   }
 
+  /** Says why a connection is not (wholly) decrypted: once per connection, the first reason. */
   #note(session: Session, kind: TlsNote['kind'], message: string): void {
+    if (session.noted) return;
+    session.noted = true;
     this.#onNote?.({ stream: session.stream, client: session.client, server: session.server, kind, message });
   }
 

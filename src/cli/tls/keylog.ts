@@ -85,3 +85,14 @@ export class KeyLog {
     return this.#byRandom.get(toHex(clientRandom, ''));
   }
 }
+
+/**
+ * Adds the secrets of a pcapng Decryption Secrets Block (pcapng §4.7) to `keyLog` when they are
+ * a TLS key log (type {@link DSB_TLS_KEY_LOG}, as `editcap --inject-secrets tls,keys.log` writes);
+ * other secrets types (WireGuard, SSH, …) are ignored. Returns whether the block was a TLS key log.
+ */
+export function addSecretsBlock(keyLog: KeyLog, type: number, data: Uint8Array): boolean {
+  if (type !== DSB_TLS_KEY_LOG) return false;
+  keyLog.addText(new TextDecoder().decode(data));
+  return true;
+}
