@@ -13,22 +13,9 @@ import { readFileSync } from 'node:fs';
 import { analyzeCapture, type PcapRecord } from '../src/cli/pcap.ts';
 import type { FrameRecord } from '../src/cli/analyze.ts';
 import { requirePeer } from './_peers.ts';
+import { asTshark, type TsharkFrame } from './_tshark.ts';
 // @ts-expect-error: a plain .mjs script without types
 import { tsharkFrames } from './fixtures/tshark-websocket.mjs';
-
-interface TsharkFrame {
-  from: 'client' | 'server';
-  fin: boolean;
-  rsv: number;
-  opcode: number;
-  mask: boolean;
-  maskingKey: string | null;
-  length: number;
-  text?: string;
-  payload?: string;
-  closeCode?: number;
-  reason?: string;
-}
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 
@@ -38,26 +25,6 @@ async function wsframeFrames(path: URL): Promise<(FrameRecord & { from: string }
   return records.filter((r): r is FrameRecord & { from: 'client' | 'server'; stream: number; time: number } => r.type === 'frame');
 }
 
-
-/** Our frame in tshark's normalised shape, with the payload shown as tshark shows it. */
-function asTshark(frame: FrameRecord & { from: string }, like: TsharkFrame): TsharkFrame {
-  const ours: TsharkFrame = {
-    from: frame.from as 'client' | 'server',
-    fin: frame['websocket.fin'],
-    rsv: frame['websocket.rsv'],
-    opcode: frame['websocket.opcode'],
-    mask: frame['websocket.mask'],
-    maskingKey: frame['websocket.masking_key'] ?? null,
-    length: frame['websocket.payload_length'],
-  };
-  if (like.text !== undefined) ours.text = new TextDecoder().decode(Uint8Array.from(frame['websocket.payload'].match(/../g) ?? [], (h) => parseInt(h, 16)));
-  if (like.payload !== undefined) ours.payload = frame['websocket.payload'];
-  if (like.closeCode !== undefined) {
-    ours.closeCode = frame['websocket.payload.close.status_code'];
-    ours.reason = frame['websocket.payload.close.reason'];
-  }
-  return ours;
-}
 
 const withTshark = requirePeer('tshark');
 
@@ -71,7 +38,8 @@ describe('wsframe pcap agrees with tshark on real captures', () => {
       for (const from of ['client', 'server'] as const) {
         const theirs = expected.filter((f) => f.from === from);
         const mine = ours.filter((f) => f.from === from);
-        expect(mine.map((frame, i) => asTshark(frame, theirs[i]))).toEqual(theirs);
+        const fragments: string[] = [];
+        expect(mine.map((frame, i) => asTshark(frame, theirs[i], fragments))).toEqual(theirs);
       }
     });
 

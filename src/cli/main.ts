@@ -21,6 +21,8 @@ import { StreamAnalyzer, type StreamRecord } from './analyze.ts';
 import { explainFrameLines, type ExplainOptions } from './explain.ts';
 import { parseFormat, recordLine, type OutputFormat } from './records.ts';
 import { analyzeCapture, negotiatedExtensions, type PcapRecord, type StreamNote } from './pcap.ts';
+import { readKeyLogOption } from './tls/capture-layer.ts';
+import type { TlsInfo } from './tls/decryptor.ts';
 import { CaptureError } from './capture.ts';
 import { JsonArrayWriter, Output, type TextSink } from './output.ts';
 import { styleFor, type Style } from './style.ts';
@@ -124,6 +126,7 @@ frame), 2 no bytes, unreadable input or a usage mistake.
 `,
   pcap: `Usage: wsframe pcap <file|-> [--format text|json|ndjson] [--stream N] [--messages-only]
                    [--max-message <bytes>] [--max-payload <bytes>]
+                   [--keylog <file>]
 
 Reads a libpcap or pcapng capture (Ethernet with VLAN tags, Linux SLL/SLL2, raw IP, BSD
 loopback; IPv4 and IPv6), reassembles each TCP connection by sequence number, finds HTTP Upgrade
@@ -132,6 +135,13 @@ must not. For each connection: the handshake (resource, subprotocol, extensions,
 accept value is right), then every frame and message in time order with verdicts. For each TCP
 stream with data that is not decoded, a note on standard error says what it looks like (TLS,
 HTTP/2, HTTP without an upgrade, frames without their handshake, not HTTP).
+
+wss:// (TLS) connections are decrypted with the key log of --keylog FILE (else the file that
+SSLKEYLOGFILE names), and with the key logs a pcapng carries in Decryption Secrets Blocks
+(editcap --inject-secrets tls,keys.log) with no option: the NSS key log format that browsers and
+curl (SSLKEYLOGFILE), Node (--tls-keylog) and Python (keylog_filename) write. TLS 1.3 and 1.2
+with AES-GCM or ChaCha20-Poly1305; every record's tag is checked, and a connection whose key is
+missing or wrong gets one note and is skipped. ALPN h2 (HTTP/2) is named, not decoded.
 
 The capture is streamed, and '-' (or /dev/stdin, or a FIFO) is read as it is written, each
 message printed as it completes: tcpdump -U -w - | wsframe pcap -. Memory is bounded by the
@@ -143,6 +153,7 @@ Examples:
   wsframe pcap capture.pcapng
   wsframe pcap capture.pcap --format ndjson --messages-only
   wsframe pcap capture.pcapng --stream 2 --format json
+  wsframe pcap wss.pcapng --keylog keys.log
   tcpdump -i lo -U -w - port 9001 | wsframe pcap -
 
 Exit status: 0 WebSocket connections found and all valid, 1 violations (an invalid frame,
@@ -313,6 +324,7 @@ async function pcapCommand(args: string[], io: CliIO): Promise<number> {
     args, allowPositionals: true,
     options: {
       format: { type: 'string' }, stream: { type: 'string' }, 'messages-only': { type: 'boolean' }, 'max-message': { type: 'string' },
+      keylog: { type: 'string' },
       'max-payload': { type: 'string' },
     },
   });
@@ -324,6 +336,7 @@ async function pcapCommand(args: string[], io: CliIO): Promise<number> {
   }
   const maxMessageLength = byteCount(values['max-message'], '--max-message');
   const maxShownPayload = byteCount(values['max-payload'], '--max-payload');
+  const keyLog = readKeyLogOption(values.keylog, io);
   const { chunks, size } = io.openFile(positionals[0]);
   const style = styleFor(io.stdout, io.env);
   const output = new Output(io.stdout);
@@ -351,7 +364,7 @@ async function pcapCommand(args: string[], io: CliIO): Promise<number> {
   try {
     // Whatever a chunk completed is written before the next is awaited: a live capture shows
     // each message as soon as the packet completing it is read.
-    await analyzeCapture(progress.wrap(chunks, () => output.flush()), emit, { maxMessageLength, maxShownPayload, onNote });
+    await analyzeCapture(progress.wrap(chunks, () => output.flush()), emit, { maxMessageLength, maxShownPayload, onNote, keyLog });
   } catch (error) {
     if (!(error instanceof CaptureError)) throw error;
     failure = error;
@@ -387,7 +400,7 @@ function pcapLine(record: PcapRecord, firstTime: number, style: Style): string {
     const accept = record.acceptValid ? style.good('accept valid') : style.bad('accept INVALID');
     const problem = record.handshakeError === undefined ? '' : ` ${style.bad(`(${record.handshakeError.code}: ${record.handshakeError.message})`)}`;
     return style.bold(`stream ${record.stream}: ${record.client} -> ${record.server} GET ${record.resource} -> ${record.status}`) +
-      ` protocol=${record.protocol ?? '-'} extensions=${record.extensions ?? '-'} ${accept}${problem}`;
+      ` protocol=${record.protocol ?? '-'} extensions=${record.extensions ?? '-'}${tlsText(record.tls)} ${accept}${problem}`;
   }
   const when = Number.isNaN(record.time) ? '         ?' : `+${(record.time - firstTime).toFixed(6)}`;
   const arrow = record.from === 'client' ? 'client->' : '<-server';
@@ -395,6 +408,11 @@ function pcapLine(record: PcapRecord, firstTime: number, style: Style): string {
     ? style.bad(`gap     @${record.offset}: ${record.bytes} bytes missing from the capture; decoding of this direction stops`)
     : recordLine(record, style);
   return `${when} #${record.stream} ${arrow} ${body}`;
+}
+
+/** ` tls=TLS1.3/TLS_AES_128_GCM_SHA256/alpn=http/1.1` for a decrypted connection, else nothing. */
+function tlsText(tls: TlsInfo | undefined): string {
+  return tls === undefined ? '' : ` tls=${tls.version.replace(' ', '')}/${tls.suite}/alpn=${tls.alpn ?? '-'}`;
 }
 
 function makeProgress(io: CliIO, size: number) {

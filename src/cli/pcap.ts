@@ -14,6 +14,9 @@ import { StreamAnalyzer, type Direction, type StreamRecord } from './analyze.ts'
 import { readCapture, type CapturedPacket, type CaptureStats } from './capture.ts';
 import { createPacketCounts, decodeTcpPacket } from './packet.ts';
 import { TcpReassembler, type TcpEvent } from './tcp.ts';
+import { createTlsLayer } from './tls/capture-layer.ts';
+import type { TlsInfo } from './tls/decryptor.ts';
+import type { KeyLog } from './tls/keylog.ts';
 
 /** The connection record of the `--format ndjson` contract (DESIGN.md). */
 export interface ConnectionRecord {
@@ -30,6 +33,8 @@ export interface ConnectionRecord {
   status: number;
   /** Why the response is not a valid handshake for the request, when it is not. */
   handshakeError?: { code: string; message: string };
+  /** A wss:// connection decrypted with a key log: its TLS version, cipher suite and ALPN protocol. */
+  tls?: TlsInfo;
   /** Wireshark's frame number (from 1) of the packet that completed the 101 response head. */
   'frame.number'?: number;
 }
@@ -74,6 +79,8 @@ export interface PcapOptions {
   maxBacklogBytes?: number;
   /** Gets a note for each TCP stream with payload that is not decoded as WebSocket, saying why. */
   onNote?: (note: StreamNote) => void;
+  /** Secrets to decrypt TLS connections with (`--keylog`); the capture's Decryption Secrets Blocks are added to it. */
+  keyLog?: KeyLog;
 }
 
 /** What a TCP stream that was not decoded looked like. */
@@ -411,11 +418,12 @@ export async function analyzeCapture(
   options: PcapOptions = {},
 ): Promise<{ packets: number; stats: CaptureStats | undefined; skipped: number }> {
   const reassembler = new TcpReassembler();
+  const tls = createTlsLayer({ keyLog: options.keyLog, onNote: options.onNote });
   const tracker = new WebSocketTracker(options);
   const counts = createPacketCounts();
   let packets = 0;
   let skipped = 0;
-  const capture = readCapture(source);
+  const capture = readCapture(source, tls.captureOptions);
   let next = await capture.next();
   for (; next.done !== true; next = await capture.next()) {
     const packet: CapturedPacket = next.value;
@@ -425,16 +433,16 @@ export async function analyzeCapture(
       skipped++;
       continue;
     }
-    for (const event of reassembler.push(segment, packet.time)) {
+    for (const event of tls.decrypt(reassembler.push(segment, packet.time))) {
       for (const record of tracker.handle(event, packets)) {
-        const pending = emit(record);
+        const pending = emit(tls.tag(record));
         if (pending instanceof Promise) await pending;
       }
     }
   }
-  for (const event of reassembler.end()) {
+  for (const event of tls.decrypt(reassembler.end())) {
     for (const record of tracker.handle(event)) {
-      const pending = emit(record);
+      const pending = emit(tls.tag(record));
       if (pending instanceof Promise) await pending;
     }
   }
