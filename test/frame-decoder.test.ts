@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   FrameDecoder, FrameStreamDecoder, ProtocolError, decodeFrame, encodeFrame, encodeHeader, type DecodeOptions,
-  type DecodedFrame, type FrameEvent,
+  type DecodedFrame, type FrameEvent, type FrameView,
 } from '../src/index.ts';
 import { expectBytes, patternBytes } from './_bytes.ts';
 import { chop, concat, errorSummary, feed, fromHex, type Chop } from './_streams.ts';
@@ -383,5 +383,95 @@ describe('FrameDecoder properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+/** Frames as `visit` shows them (copied out during each call), or the error, pushing each piece. */
+function visitAll(bytes: Uint8Array, how: Chop, options?: DecodeOptions & { unmaskInPlace?: boolean }, skipVisits = 0) {
+  const decoder = new FrameDecoder(options);
+  const frames: ReturnType<typeof plain> = [];
+  let error: ProtocolError | undefined;
+  const pieces = chop(bytes, how);
+  try {
+    pieces.forEach((piece, i) => {
+      let failed = false;
+      try {
+        decoder.push(piece);
+      } catch {
+        failed = true; // a violation in bytes not visited yet: visit shows what came before it, then throws it
+      }
+      // Some pushes are not visited: the next push decodes them into the queue, visit drains it.
+      if (!failed && i < skipVisits && i + 1 < pieces.length) return;
+      decoder.visit((view: FrameView) => {
+        frames.push({
+          fin: view.fin, rsv1: view.rsv1, rsv2: view.rsv2, rsv3: view.rsv3, opcode: view.opcode,
+          maskingKey: undefined, payload: Array.from(view.bytes.subarray(view.start, view.end)), offset: view.offset,
+        });
+      });
+    });
+  } catch (caught) {
+    if (!(caught instanceof ProtocolError)) throw caught;
+    error = caught;
+  }
+  return { frames, error: errorSummary(error) };
+}
+
+const withoutKeys = (result: ReturnType<typeof decodeAll>) => ({ ...result, frames: result.frames.map((f) => ({ ...f, maskingKey: undefined })) });
+
+describe('FrameDecoder.visit', () => {
+  it('shows the same frames and the same error as iteration, for any bytes, chunking and mix of visits', () => {
+    const bytesArbitrary = fc.array(frameArbitrary, { maxLength: 6 }).chain((frames) =>
+      fc.tuple(fc.nat({ max: 2000 }), fc.integer({ min: 0, max: 255 }), fc.boolean()).map(([at, value, corrupt]) => {
+        const stream = concat(...frames);
+        if (corrupt && stream.length > 0) stream[at % stream.length] = value;
+        return stream;
+      }));
+    fc.assert(
+      fc.property(bytesArbitrary, splitsArbitrary, fc.nat({ max: 4 }), fc.boolean(), (stream, cuts, skip, inPlace) => {
+        const options = { maxPayloadLength: 1000, allowedRsv: { rsv1: true } };
+        const expected = withoutKeys(decodeAll(stream, 'whole', options));
+        expect(visitAll(stream.slice(), cuts, { ...options, unmaskInPlace: inPlace }, skip)).toEqual(expected);
+        expect(visitAll(stream.slice(), 1, options)).toEqual(expected);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('shows an unmasked payload in the pushed chunk, a masked one in its own array, leaving the chunk as it was', () => {
+    const unmasked = encodeFrame({ opcode: 0x2, payload: patternBytes(200) });
+    let shown: Uint8Array | undefined;
+    new FrameDecoder().push(unmasked).visit((view) => { shown = view.bytes; });
+    expect(shown).toBe(unmasked);
+    const masked = encodeFrame({ opcode: 0x2, payload: patternBytes(200), maskingKey: MASKING_KEY });
+    const before = masked.slice();
+    const arrays: Uint8Array[] = [];
+    const decoder = new FrameDecoder().push(concat(masked, masked));
+    decoder.visit((view) => {
+      arrays.push(view.bytes);
+      expectBytes(view.bytes.subarray(view.start, view.end), patternBytes(200));
+    });
+    expect(arrays.length).toBe(2);
+    expect(arrays[0]).toBe(arrays[1]); // one decoder-owned array, reused
+    expect(arrays[0].buffer).not.toBe(masked.buffer);
+    expectBytes(masked, before);
+    const inPlace = masked.slice();
+    new FrameDecoder({ unmaskInPlace: true }).push(inPlace).visit((view) => { shown = view.bytes; });
+    expect(shown).toBe(inPlace);
+    expectBytes(inPlace.subarray(8), patternBytes(200));
+  });
+
+  it('fails the decoder with the error a visitor throws, and keeps throwing it', () => {
+    const decoder = new FrameDecoder().push(concat(encodeFrame({ opcode: 0x1, payload: HELLO }), encodeFrame({ opcode: 0x1, payload: HELLO })));
+    const mine = new Error('stop');
+    let calls = 0;
+    expect(() => decoder.visit(() => { calls++; throw mine; })).toThrow(mine);
+    expect(calls).toBe(1);
+    expect(() => [...decoder]).toThrow(mine);
+    expect(() => decoder.push(HELLO)).toThrow(mine);
+    expect(() => decoder.visit(() => {})).toThrow(mine);
+  });
+
+  it('throws TypeError for a visitor that is not a function', () => {
+    expect(() => new FrameDecoder().visit(undefined as unknown as () => void)).toThrow(TypeError);
   });
 });

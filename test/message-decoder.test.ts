@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   MessageDecoder, ProtocolError, encodeClose, encodeFrame, encodeHeader, encodeMessage, encodePing,
-  type MessageDecoderOptions, type MessageEvent, type MessageExtension,
+  type MessageDecoderOptions, type MessageEvent, type MessageExtension, type MessageView,
 } from '../src/index.ts';
 import { expectBytes, patternBytes } from './_bytes.ts';
 import { chop, concat, countingRandom, errorSummary, feed, fromHex, type Chop } from './_streams.ts';
@@ -466,5 +466,79 @@ describe('MessageDecoder limits', () => {
     for (let at = header + 2048; at < bytes.length; at += 2048) decoder.push(bytes.slice(at, Math.min(bytes.length, at + 2048)));
     const [event] = decoder;
     expect(event.type === 'binary' && Array.from(event.data)).toEqual(Array.from(payload));
+  });
+});
+
+/** Messages as `visit` shows them (copied out during each call) and the error, pushing each piece. */
+function visitAll(bytes: Uint8Array, how: Chop, options?: MessageDecoderOptions, skipVisits = 0) {
+  const decoder = new MessageDecoder(options);
+  const events: MessageEvent[] = [];
+  let error: ProtocolError | undefined;
+  const pieces = chop(bytes, how);
+  try {
+    pieces.forEach((piece, i) => {
+      let failed = false;
+      try {
+        decoder.push(piece);
+      } catch {
+        failed = true; // a violation in bytes not visited yet: visit shows what came before it, then throws it
+      }
+      if (!failed && i < skipVisits && i + 1 < pieces.length) return; // left for the next push to queue
+      decoder.visit((view: MessageView) => {
+        if (view.type === 'close') events.push({ type: 'close', code: view.code, reason: view.reason });
+        else if (view.type === 'text') events.push({ type: 'text', data: view.text() });
+        else events.push({ type: view.type, data: view.bytes.slice(view.start, view.end) });
+      });
+    });
+  } catch (caught) {
+    if (!(caught instanceof ProtocolError)) throw caught;
+    error = caught;
+  }
+  return { events: plain(events), error: errorSummary(error) };
+}
+
+describe('MessageDecoder.visit', () => {
+  it('shows the same messages and the same error as iteration, for any chunking and mix of visits', () => {
+    fc.assert(
+      fc.property(streamArbitrary, splitsArbitrary, fc.nat({ max: 4 }), (bytes, cuts, skip) => {
+        const whole = run(bytes, 'whole');
+        const expected = { events: whole.events, error: whole.error };
+        expect(visitAll(bytes, cuts, undefined, skip)).toEqual(expected);
+        expect(visitAll(bytes, 1)).toEqual(expected);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('fails with 1007 at the first impossible byte of a masked text message, as iteration does', () => {
+    const bytes = concat(
+      encodeFrame({ opcode: 0x1, payload: utf8('ok'), maskingKey: new Uint8Array([1, 2, 3, 4]) }),
+      encodeFrame({ opcode: 0x1, payload: new Uint8Array([0x41, 0x42, 0xc0, 0xaf]), maskingKey: new Uint8Array([1, 2, 3, 4]) }),
+    );
+    expect(visitAll(bytes, 'whole', { role: 'server' })).toEqual({
+      events: [{ type: 'text', data: 'ok' }],
+      error: { closeCode: 1007, code: 'INVALID_UTF8', offset: 16 },
+    });
+    expect(run(bytes, 'whole', { role: 'server' }).error).toEqual({ closeCode: 1007, code: 'INVALID_UTF8', offset: 16 });
+  });
+
+  it('shows a masked message in one decoder-owned array, reused, and leaves the chunk as it was', () => {
+    const key = new Uint8Array([1, 2, 3, 4]);
+    const frame = encodeFrame({ opcode: 0x2, payload: patternBytes(300), maskingKey: key });
+    const chunk = concat(frame, frame);
+    const before = chunk.slice();
+    const arrays: Uint8Array[] = [];
+    new MessageDecoder({ role: 'server' }).push(chunk).visit((view) => {
+      arrays.push(view.bytes);
+      expectBytes(view.bytes.subarray(view.start, view.end), patternBytes(300));
+    });
+    expect(arrays.length).toBe(2);
+    expect(arrays[0]).toBe(arrays[1]);
+    expectBytes(chunk, before);
+  });
+
+  it('refuses streamMessages and a visitor that is not a function (TypeError)', () => {
+    expect(() => new MessageDecoder({ streamMessages: true }).visit(() => {})).toThrow(TypeError);
+    expect(() => new MessageDecoder().visit(null as unknown as () => void)).toThrow(TypeError);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Utf8Validator, isValidUtf8 } from '../src/bytes/utf8.ts';
+import { Utf8Validator, findInvalidUtf8, isValidUtf8 } from '../src/bytes/utf8.ts';
 
 const fatal = new TextDecoder('utf-8', { fatal: true });
 function platformSaysValid(bytes: Uint8Array): boolean {
@@ -175,3 +175,29 @@ function isPrefixOfValid(bytes: Uint8Array): boolean {
   const tails = [[0x80], [0x80, 0x80], [0x80, 0x80, 0x80], [0x90, 0x80, 0x80], [0xa0, 0x80], [0x9f, 0x80], [0x8f, 0x80, 0x80], [0x90, 0x80], [0x80, 0x80]];
   return tails.some((tail) => platformSaysValid(new Uint8Array([...bytes, ...tail])));
 }
+
+describe('findInvalidUtf8', () => {
+  it('agrees with the fatal TextDecoder and with Utf8Validator on where any range of any bytes fails', () => {
+    const fatal = new TextDecoder('utf-8', { fatal: true });
+    const bytesArbitrary = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }),
+      fc.string({ unit: 'grapheme', maxLength: 20 }).map((text) => new TextEncoder().encode(text)),
+    );
+    fc.assert(
+      fc.property(bytesArbitrary, fc.nat(), fc.nat(), (bytes, a, b) => {
+        const start = bytes.length === 0 ? 0 : a % (bytes.length + 1);
+        const end = start + (b % (bytes.length - start + 1));
+        const range = bytes.subarray(start, end);
+        let valid = true;
+        try { fatal.decode(range); } catch { valid = false; }
+        const validator = new Utf8Validator();
+        validator.push(range);
+        validator.end();
+        const at = findInvalidUtf8(bytes, start, end);
+        expect(at === -1).toBe(valid);
+        expect(at === -1 ? -1 : at - start).toBe(validator.errorOffset);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -28,6 +28,18 @@ export function decodeUtf8(bytes: Uint8Array): string {
   return textDecoder.decode(bytes);
 }
 
+// For bytes our own validator has passed: validated once, never twice. Not fatal, so it cannot
+// throw; on valid UTF-8 it returns exactly what the fatal decoder returns.
+const trustingDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * Decodes bytes that `Utf8Validator` or `isValidUtf8` has accepted, without validating them
+ * again. Given invalid bytes it would substitute U+FFFD: never pass it unvalidated input.
+ */
+export function decodeValidatedUtf8(bytes: Uint8Array): string {
+  return trustingDecoder.decode(bytes);
+}
+
 /** A source of random bytes: fills and returns `bytes`. Injectable for tests. */
 export type RandomSource = (bytes: Uint8Array) => Uint8Array;
 

@@ -17,6 +17,7 @@
  */
 
 import { instantiateWasm, type WasmExports } from '../base/_host.ts';
+import { viewOf } from './_bytes.ts';
 
 /**
  * Below this many bytes the JS path (native copy + word loop) is used: the fixed cost of two
@@ -120,11 +121,30 @@ export function copyXorSimd(
     (maskingKey[(phase + 2) & 3] << 16) | (maskingKey[(phase + 3) & 3] << 24);
   while (from < end) {
     const length = Math.min(WINDOW, end - from);
-    window.set(source.subarray(from, from + length));
+    window.set(viewOf(source, from, from + length));
     xor(length, keyWord);
     target.set(length === WINDOW ? window : window.subarray(0, length), at);
     from += length;
     at += length;
   }
   return true;
+}
+
+/**
+ * `source[from..end)` XOR the key at `keyBytes[keyAt..keyAt+4)`, unmasked in the kernel's
+ * window: one native copy and the SIMD pass, no array of our own. The view is valid only until
+ * the kernel's next use (by any decoder): for a caller that reads it at once, as a text
+ * decoder does. Undefined where the kernel is unavailable or the run is longer than the window.
+ */
+export function unmaskInWindow(
+  source: Uint8Array, from: number, end: number, keyBytes: Uint8Array, keyAt: number,
+): Uint8Array | undefined {
+  const length = end - from;
+  if (length > WINDOW) return undefined;
+  const simd = kernel ?? getKernel();
+  if (simd === undefined) return undefined;
+  const { window } = simd;
+  window.set(viewOf(source, from, end));
+  simd.xor(length, keyBytes[keyAt] | (keyBytes[keyAt + 1] << 8) | (keyBytes[keyAt + 2] << 16) | (keyBytes[keyAt + 3] << 24));
+  return window.subarray(0, length);
 }

@@ -21,6 +21,7 @@ import { decodeHeader, type FrameHeader } from '../wire/header.ts';
 import { applyMask } from '../bytes/mask.ts';
 import { copyXorSmall, FUSED_UNMASK_MAX } from '../bytes/_copy.ts';
 import { copyXorSimd, SIMD_MIN } from '../bytes/_simd.ts';
+import { viewOf } from '../bytes/_bytes.ts';
 
 /** First header byte: FIN bit. */
 export const FIN_BIT = 0x80;
@@ -48,15 +49,15 @@ export function rebaseError(error: unknown, delta: number): unknown {
 export function unmaskPayload(bytes: Uint8Array, start: number, end: number, keyStart: number, inPlace = false): Uint8Array {
   if (keyStart < 0) return bytes.subarray(start, end);
   const length = end - start;
-  if (length < FUSED_UNMASK_MAX) {
+  if (length <= FUSED_UNMASK_MAX) {
     const target = inPlace ? bytes.subarray(start, end) : new Uint8Array(length);
     copyXorSmall(bytes, start, length, target, 0, bytes[keyStart], bytes[keyStart + 1], bytes[keyStart + 2], bytes[keyStart + 3]);
     return target;
   }
-  const maskingKey = bytes.subarray(keyStart, keyStart + MASKING_KEY_SIZE);
+  const maskingKey = viewOf(bytes, keyStart, keyStart + MASKING_KEY_SIZE);
   const target = inPlace ? bytes.subarray(start, end) : new Uint8Array(length);
   if (length < SIMD_MIN || !copyXorSimd(bytes, start, end, target, 0, maskingKey, 0)) {
-    if (!inPlace) target.set(bytes.subarray(start, end));
+    if (!inPlace) target.set(viewOf(bytes, start, end));
     applyMask(target, maskingKey);
   }
   return target;
@@ -156,6 +157,31 @@ export class FrameReader<T> {
     this.#position = 0;
   }
 
+  /** The next queued item, without decoding anything; undefined when none is queued. */
+  shift(): T | undefined {
+    const head = this.#head;
+    if (head === this.#tail) return undefined;
+    const queue = this.#queue;
+    const value = queue[head];
+    queue[head] = undefined as T;
+    if (head + 1 === this.#tail) {
+      this.#head = 0;
+      this.#tail = 0;
+    } else {
+      this.#head = head + 1;
+    }
+    return value;
+  }
+
+  /**
+   * Decodes everything pushed so far (what the sink produces is queued, or handed on by the
+   * sink itself), then throws the decoder's error if it failed.
+   */
+  decodeAll(): void {
+    if (this.#pending !== undefined) this.#decode(false);
+    if (this.#failed) throw this.#error;
+  }
+
   /** Queues an item for iteration (what the sink produced). */
   emit(item: T): void {
     this.#queue[this.#tail++] = item;
@@ -167,21 +193,9 @@ export class FrameReader<T> {
   }
 
   #next(): IteratorResult<T> {
-    const head = this.#head;
-    if (head < this.#tail) {
-      const queue = this.#queue;
-      const value = queue[head];
-      // Cleared, never shrunk: `length = 0` would free the backing store and the next item
-      // allocate one again.
-      queue[head] = undefined as T;
-      if (head + 1 === this.#tail) {
-        this.#head = 0;
-        this.#tail = 0;
-      } else {
-        this.#head = head + 1;
-      }
-      return { value, done: false };
-    }
+    // Slots are cleared, never shrunk: `length = 0` would free the backing store and the next
+    // item allocate one again.
+    if (this.#head < this.#tail) return { value: this.shift() as T, done: false };
     if (this.#pending !== undefined) {
       // GC was 58% of the time when one push decoded 10,000 frames into the queue at once (all
       // alive together, so all promoted): decoding here, until one item is produced, lets each

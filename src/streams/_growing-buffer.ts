@@ -39,6 +39,21 @@ const VIEW_MIN = 2048;
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * A decoder-owned array of at least `length` bytes, reused while it is at most this long: a
+ * visited frame or a decoded text message costs no allocation, and a connection that once saw
+ * a large one keeps no more than this.
+ */
+export const SCRATCH_KEEP = 1024 * 1024;
+
+/** `scratch` when it holds `length` bytes, else a larger array (kept if within SCRATCH_KEEP). */
+export function growScratch(scratch: Uint8Array, length: number): Uint8Array {
+  if (length <= scratch.length) return scratch;
+  // Grown from bytes that arrived (the frame lies in the chunk), never from a declared length.
+  return new Uint8Array(Math.max(length, Math.min(2 * scratch.length, SCRATCH_KEEP)));
+}
+
+
 /** Collects bytes in order; {@link GrowingBuffer.take} returns them as one array. */
 export class GrowingBuffer {
   #bytes: Uint8Array = EMPTY;

@@ -8,7 +8,7 @@
  */
 
 import { FIN_BIT, FrameReader, OPCODE_BITS, unmaskPayload } from './_frame-reader.ts';
-import { GrowingBuffer } from './_growing-buffer.ts';
+import { GrowingBuffer, growScratch, SCRATCH_KEEP } from './_growing-buffer.ts';
 import type { DecodeOptions } from '../wire/check.ts';
 import { MASKING_KEY_SIZE } from '../base/constants.ts';
 import type { Frame } from '../wire/frame.ts';
@@ -37,6 +37,44 @@ function copyKey(bytes: Uint8Array, at: number): Uint8Array {
   key[3] = bytes[at + 3];
   return key;
 }
+
+/**
+ * A frame as {@link FrameDecoder.visit} shows it: one object, reused for every frame, whose
+ * payload is `bytes[start..end)`, unmasked. Valid only during the visitor's call: after it
+ * returns, the object describes the next frame and `bytes` may be overwritten.
+ */
+export interface FrameView {
+  /** FIN: this is the last frame of its message. */
+  readonly fin: boolean;
+  /** RSV1 (permessage-deflate's "compressed" bit). */
+  readonly rsv1: boolean;
+  /** RSV2. */
+  readonly rsv2: boolean;
+  /** RSV3. */
+  readonly rsv3: boolean;
+  /** 0..15 as on the wire (see `Opcode`). */
+  readonly opcode: number;
+  /** Stream offset of the frame's first header byte, counted from the first byte ever pushed. */
+  readonly offset: number;
+  /**
+   * Holds the unmasked payload at `[start, end)`: a pushed chunk (an unmasked frame, or a masked
+   * one with `unmaskInPlace`) or an array the decoder owns and reuses. Read it, copy what you
+   * keep; never write to it.
+   */
+  readonly bytes: Uint8Array;
+  /** Index of the payload's first byte in `bytes`. */
+  readonly start: number;
+  /** Index after the payload's last byte in `bytes`. */
+  readonly end: number;
+}
+
+/** What {@link FrameDecoder.visit} calls for each frame, in order. */
+export type FrameVisitor = (frame: FrameView) => void;
+
+/** The visitor's view, written by the decoder. */
+type MutableFrameView = { -readonly [K in keyof FrameView]: FrameView[K] };
+
+const EMPTY = new Uint8Array(0);
 
 /** A frame yielded by {@link FrameDecoder}: a {@link Frame} and where it started. */
 export interface DecodedFrame extends Frame {
@@ -86,6 +124,13 @@ export class FrameDecoder implements Iterable<DecodedFrame> {
   #whole: Uint8Array | undefined = undefined;
   #header: FrameHeader | undefined = undefined;
   #headerOffset = 0;
+  /** Set during {@link FrameDecoder.visit}: complete frames go to it instead of the queue. */
+  #visitor: FrameVisitor | undefined = undefined;
+  readonly #view: MutableFrameView = {
+    fin: false, rsv1: false, rsv2: false, rsv3: false, opcode: 0, offset: 0, bytes: EMPTY, start: 0, end: 0,
+  };
+  #scratch: Uint8Array = EMPTY;
+  readonly #key = new Uint8Array(MASKING_KEY_SIZE);
 
   /** See {@link FrameDecoderOptions}. */
   constructor(options: FrameDecoderOptions = {}) {
@@ -118,7 +163,93 @@ export class FrameDecoder implements Iterable<DecodedFrame> {
     return this.#reader.iterator();
   }
 
+  /**
+   * Calls `visitor` for every frame pushed so far, in order, with a {@link FrameView}: the same
+   * frames iteration would yield, and the same error, thrown after every frame before it; but
+   * no object is made per frame. A frame that lies in one chunk costs no allocation: its payload
+   * is shown in the chunk when unmasked (or with `unmaskInPlace`), else unmasked into an array
+   * the decoder owns and reuses (kept up to 1 MiB); a frame split over chunks is
+   * assembled once, as iteration does. The view and its bytes are valid only during the call.
+   * A visitor that throws fails the decoder with its error, as a protocol violation does.
+   * Visiting and iterating may be mixed; `TypeError` when `visitor` is not a function.
+   *
+   * @example
+   * ```ts
+   * import { FrameDecoder, type FrameView } from 'wsframe';
+   * // RFC 6455 §5.7: a masked "Hello" from a client, then a masked empty ping
+   * const bytes = new Uint8Array([
+   *   0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+   *   0x89, 0x80, 0x01, 0x02, 0x03, 0x04,
+   * ]);
+   * const seen: string[] = [];
+   * new FrameDecoder({ role: 'server' }).push(bytes).visit((frame: FrameView) => {
+   *   // Valid during this call only: decode or copy (bytes.slice) what you keep.
+   *   seen.push(`${frame.opcode}:${new TextDecoder().decode(frame.bytes.subarray(frame.start, frame.end))}`);
+   * });
+   * console.log(seen.join(' ')); // 1:Hello 9:
+   * ```
+   */
+  visit(visitor: FrameVisitor): void {
+    if (typeof visitor !== 'function') throw new TypeError('Cannot visit frames: visitor must be a function');
+    const reader = this.#reader;
+    for (let frame = reader.shift(); frame !== undefined; frame = reader.shift()) {
+      const view = this.#view;
+      view.fin = frame.fin;
+      view.rsv1 = frame.rsv1;
+      view.rsv2 = frame.rsv2;
+      view.rsv3 = frame.rsv3;
+      view.opcode = frame.opcode;
+      this.#show(visitor, frame.payload, 0, frame.payload.length, frame.offset);
+    }
+    this.#visitor = visitor;
+    try {
+      reader.decodeAll();
+    } finally {
+      this.#visitor = undefined;
+    }
+  }
+
+  /** Hands the view, its flags already set, to `visitor`. */
+  #show(visitor: FrameVisitor, bytes: Uint8Array, start: number, end: number, offset: number): void {
+    const view = this.#view;
+    view.offset = offset;
+    view.bytes = bytes;
+    view.start = start;
+    view.end = end;
+    visitor(view);
+    view.bytes = EMPTY;
+  }
+
   #onFrame(b0: number, bytes: Uint8Array, start: number, end: number, keyStart: number, offset: number): void {
+    const visitor = this.#visitor;
+    if (visitor !== undefined) {
+      const view = this.#view;
+      view.fin = (b0 & FIN_BIT) !== 0;
+      view.rsv1 = (b0 & RSV1_BIT) !== 0;
+      view.rsv2 = (b0 & RSV2_BIT) !== 0;
+      view.rsv3 = (b0 & RSV3_BIT) !== 0;
+      view.opcode = b0 & OPCODE_BITS;
+      if (keyStart < 0) {
+        this.#show(visitor, bytes, start, end, offset);
+        return;
+      }
+      const key = this.#key;
+      key[0] = bytes[keyStart];
+      key[1] = bytes[keyStart + 1];
+      key[2] = bytes[keyStart + 2];
+      key[3] = bytes[keyStart + 3];
+      if (this.#unmaskInPlace) {
+        unmaskInPlace(bytes, start, end, key, 0);
+        this.#show(visitor, bytes, start, end, offset);
+        return;
+      }
+      const length = end - start;
+      const scratch = growScratch(this.#scratch, length);
+      if (scratch.length <= SCRATCH_KEEP) this.#scratch = scratch;
+      copyUnmasked(bytes, start, end, scratch, 0, key, 0);
+      this.#show(visitor, scratch, 0, length, offset);
+      return;
+    }
     this.#reader.emit({
       fin: (b0 & FIN_BIT) !== 0,
       rsv1: (b0 & RSV1_BIT) !== 0,
@@ -154,13 +285,25 @@ export class FrameDecoder implements Iterable<DecodedFrame> {
   #onEnd(): void {
     const header = this.#header!;
     const { maskingKey } = header;
-    this.#reader.emit({
-      fin: header.fin, rsv1: header.rsv1, rsv2: header.rsv2, rsv3: header.rsv3, opcode: header.opcode, maskingKey,
-      payload: this.#whole ?? this.#pieces.take(),
-      offset: this.#headerOffset,
-    });
+    const payload = this.#whole ?? this.#pieces.take();
     this.#header = undefined;
     this.#whole = undefined;
+    const visitor = this.#visitor;
+    if (visitor !== undefined) {
+      const view = this.#view;
+      view.fin = header.fin;
+      view.rsv1 = header.rsv1;
+      view.rsv2 = header.rsv2;
+      view.rsv3 = header.rsv3;
+      view.opcode = header.opcode;
+      this.#show(visitor, payload, 0, payload.length, this.#headerOffset);
+      return;
+    }
+    this.#reader.emit({
+      fin: header.fin, rsv1: header.rsv1, rsv2: header.rsv2, rsv3: header.rsv3, opcode: header.opcode, maskingKey,
+      payload,
+      offset: this.#headerOffset,
+    });
   }
 }
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { copyXorSmall } from '../bytes/_copy.ts';
+import { copyXorSmall, FUSED_UNMASK_MAX } from '../bytes/_copy.ts';
 import { encodeUtf8, getRandomValues } from '../base/_host.ts';
 import { encodeClosePayload } from '../wire/close.ts';
 import { MASKING_KEY_SIZE, MAX_CONTROL_PAYLOAD, Opcode } from '../base/constants.ts';
@@ -63,8 +63,6 @@ const EMPTY = new Uint8Array(0);
 const RANDOM_POOL_SIZE = 4096;
 let randomPool: Uint8Array | undefined;
 let randomPoolPosition = RANDOM_POOL_SIZE;
-// Below this a fused JS copy-XOR loop beats set() + applyMask (measured on Node 20: ~2x at 16 B).
-const FUSED_MASK_MAX = 64;
 
 const maskingKey = new Uint8Array(MASKING_KEY_SIZE);
 // Reused for every header written: encoding allocates nothing but its output.
@@ -134,7 +132,7 @@ function encodeFrames(opcode: number, payload: Uint8Array, mask: boolean, maxFra
     }
     if (!mask) {
       out.set(frameLength === length ? payload : payload.subarray(from, from + frameLength), at);
-    } else if (frameLength < FUSED_MASK_MAX) {
+    } else if (frameLength <= FUSED_UNMASK_MAX) {
       copyXorSmall(payload, from, frameLength, out, at, maskingKey[0], maskingKey[1], maskingKey[2], maskingKey[3]);
     } else {
       const target = out.subarray(at, at + frameLength);
