@@ -54,6 +54,17 @@ export function feed<T>(decoder: Pushable<T>, pieces: readonly Uint8Array[]): Fe
   return { items, error: undefined, failedAfterPush: -1 };
 }
 
+/** Pushes `chunk`; false when the push threw (the decoder failed on bytes not iterated yet). */
+export function pushes(decoder: Pushable<unknown>, chunk: Uint8Array): boolean {
+  try {
+    decoder.push(chunk);
+    return true;
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    return false;
+  }
+}
+
 /** The error's comparable fields. */
 export function errorSummary(error: ProtocolError | undefined): { code: string; closeCode: number; offset: number | undefined } | undefined {
   return error === undefined ? undefined : { code: error.code, closeCode: error.closeCode, offset: error.offset };

@@ -5,7 +5,7 @@ import {
   type DecodedFrame, type FrameEvent, type FrameView,
 } from '../src/index.ts';
 import { expectBytes, patternBytes } from './_bytes.ts';
-import { chop, concat, errorSummary, feed, fromHex, type Chop } from './_streams.ts';
+import { chop, concat, pushes, errorSummary, feed, fromHex, type Chop } from './_streams.ts';
 import { RFC6455_EXAMPLES, vectorBytes, vectorPayload } from './vectors/rfc6455.ts';
 
 const MASKING_KEY = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
@@ -394,12 +394,8 @@ function visitAll(bytes: Uint8Array, how: Chop, options?: DecodeOptions & { unma
   const pieces = chop(bytes, how);
   try {
     pieces.forEach((piece, i) => {
-      let failed = false;
-      try {
-        decoder.push(piece);
-      } catch {
-        failed = true; // a violation in bytes not visited yet: visit shows what came before it, then throws it
-      }
+      // A violation in bytes not visited yet: visit shows what came before it, then throws it.
+      const failed = !pushes(decoder, piece);
       // Some pushes are not visited: the next push decodes them into the queue, visit drains it.
       if (!failed && i < skipVisits && i + 1 < pieces.length) return;
       decoder.visit((view: FrameView) => {

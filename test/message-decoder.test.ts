@@ -5,7 +5,7 @@ import {
   type MessageDecoderOptions, type MessageEvent, type MessageExtension, type MessageView,
 } from '../src/index.ts';
 import { expectBytes, patternBytes } from './_bytes.ts';
-import { chop, concat, countingRandom, errorSummary, feed, fromHex, type Chop } from './_streams.ts';
+import { chop, concat, pushes, countingRandom, errorSummary, feed, fromHex, type Chop } from './_streams.ts';
 
 const MASKING_KEY = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -477,12 +477,8 @@ function visitAll(bytes: Uint8Array, how: Chop, options?: MessageDecoderOptions,
   const pieces = chop(bytes, how);
   try {
     pieces.forEach((piece, i) => {
-      let failed = false;
-      try {
-        decoder.push(piece);
-      } catch {
-        failed = true; // a violation in bytes not visited yet: visit shows what came before it, then throws it
-      }
+      // A violation in bytes not visited yet: visit shows what came before it, then throws it.
+      const failed = !pushes(decoder, piece);
       if (!failed && i < skipVisits && i + 1 < pieces.length) return; // left for the next push to queue
       decoder.visit((view: MessageView) => {
         if (view.type === 'close') events.push({ type: 'close', code: view.code, reason: view.reason });

@@ -193,13 +193,7 @@ export class FrameDecoder implements Iterable<DecodedFrame> {
     if (typeof visitor !== 'function') throw new TypeError('Cannot visit frames: visitor must be a function');
     const reader = this.#reader;
     for (let frame = reader.shift(); frame !== undefined; frame = reader.shift()) {
-      const view = this.#view;
-      view.fin = frame.fin;
-      view.rsv1 = frame.rsv1;
-      view.rsv2 = frame.rsv2;
-      view.rsv3 = frame.rsv3;
-      view.opcode = frame.opcode;
-      this.#show(visitor, frame.payload, 0, frame.payload.length, frame.offset);
+      this.#showFrame(visitor, frame, frame.payload, frame.offset);
     }
     this.#visitor = visitor;
     try {
@@ -207,6 +201,17 @@ export class FrameDecoder implements Iterable<DecodedFrame> {
     } finally {
       this.#visitor = undefined;
     }
+  }
+
+  /** Hands the view of a frame with `flags` and all of `payload` to `visitor`. */
+  #showFrame(visitor: FrameVisitor, flags: Omit<Frame, 'payload' | 'maskingKey'>, payload: Uint8Array, offset: number): void {
+    const view = this.#view;
+    view.fin = flags.fin;
+    view.rsv1 = flags.rsv1;
+    view.rsv2 = flags.rsv2;
+    view.rsv3 = flags.rsv3;
+    view.opcode = flags.opcode;
+    this.#show(visitor, payload, 0, payload.length, offset);
   }
 
   /** Hands the view, its flags already set, to `visitor`. */
@@ -290,13 +295,7 @@ export class FrameDecoder implements Iterable<DecodedFrame> {
     this.#whole = undefined;
     const visitor = this.#visitor;
     if (visitor !== undefined) {
-      const view = this.#view;
-      view.fin = header.fin;
-      view.rsv1 = header.rsv1;
-      view.rsv2 = header.rsv2;
-      view.rsv3 = header.rsv3;
-      view.opcode = header.opcode;
-      this.#show(visitor, payload, 0, payload.length, this.#headerOffset);
+      this.#showFrame(visitor, header, payload, this.#headerOffset);
       return;
     }
     this.#reader.emit({
