@@ -57,8 +57,7 @@ export async function runWsClientExchange(
   const closed = once<{ code: number; reason: string }>((resolve) =>
     ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   ws.close(close.code, close.reason);
-  // The connection engine echoes a close's code, not its reason (RFC 6455 §5.5.1).
-  expect(await closed).toEqual({ code: close.code, reason: '' });
+  expect(await closed).toEqual({ code: close.code, reason: close.reason });
   return ws.extensions;
 }
 

@@ -50,7 +50,7 @@ describe('a raw hostile peer: every conformance case through a ServerConnection'
       const peerClose = expected.find((e) => e.type === 'close');
       let closeFrame: Uint8Array[] = [];
       if (error !== undefined) closeFrame = [encodeClose(error.closeCode)];
-      else if (peerClose !== undefined) closeFrame = [encodeClose(peerClose.code === 1005 ? undefined : peerClose.code)];
+      else if (peerClose?.type === 'close') closeFrame = [encodeClose(peerClose.code === 1005 ? undefined : peerClose.code, peerClose.reason)];
       const own: Chop = testCase.chop ?? 'whole';
       for (const how of input.length <= SMALL_INPUT ? [own, 'whole', 1] as Chop[] : [own]) {
         const server = openServer({ maxMessageLength: options.maxMessageLength ?? 64 * 1024 * 1024 });
@@ -180,8 +180,9 @@ describe('a client and a server back to back', () => {
           // Both end clean with the code the other side sent.
           const clientClose = whole.events.client.at(-1);
           const serverClose = whole.events.server.at(-1);
-          expect(clientClose).toEqual({ type: 'close', code: closer === 'client' ? 1000 : 1001, reason: closer === 'client' ? '' : 'server done', wasClean: true });
-          expect(serverClose).toEqual({ type: 'close', code: closer === 'server' ? 1001 : 1000, reason: closer === 'server' ? '' : 'client done', wasClean: true });
+          // The answer to a close echoes its code and reason.
+          expect(clientClose).toEqual({ type: 'close', code: closer === 'client' ? 1000 : 1001, reason: closer === 'client' ? 'client done' : 'server done', wasClean: true });
+          expect(serverClose).toEqual({ type: 'close', code: closer === 'server' ? 1001 : 1000, reason: closer === 'server' ? 'server done' : 'client done', wasClean: true });
           for (const side of [whole.client, whole.server]) {
             expect(side.state).toBe('closed');
             expect(side.transportShouldClose).toBe(true);

@@ -356,7 +356,7 @@ describe('messages and control frames', () => {
 });
 
 describe('closing handshake', () => {
-  it('the client closes: the server echoes the code and closes TCP first; the client waits for EOF', () => {
+  it('the client closes: the server echoes the code and reason and closes TCP first; the client waits for EOF', () => {
     const client = openClient();
     const server = openServer();
     client.close(1000, 'bye');
@@ -365,7 +365,7 @@ describe('closing handshake', () => {
     expect(events.b).toEqual([{ type: 'close', code: 1000, reason: 'bye', wasClean: true }]);
     expect(server.state).toBe('closed');
     expect(server.transportShouldClose).toBe(true);
-    expect(events.a).toEqual([{ type: 'close', code: 1000, reason: '', wasClean: true }]);
+    expect(events.a).toEqual([{ type: 'close', code: 1000, reason: 'bye', wasClean: true }]);
     expect(client.state).toBe('closing');
     expect(client.transportShouldClose).toBe(false);
     client.receiveEnd();
@@ -380,9 +380,9 @@ describe('closing handshake', () => {
     const events = server.events();
     expect(events).toEqual([{ type: 'text', data: 'last words' }, { type: 'close', code: 1000, reason: 'bye', wasClean: true }]);
     expect(server.state).toBe('closed');
-    expect(server.outputLength).toBe(4);
+    expect(server.outputLength).toBe(7);
     server.send((events[0] as { data: string }).data);
-    expect(hex(outputOf(server))).toBe(hex(encodeMessage('last words')) + '880203e8');
+    expect(hex(outputOf(server))).toBe(hex(encodeMessage('last words')) + '880503e8627965');
     // Once taken, the close frame is the last thing written.
     server.send('too late');
     expect(server.takeOutput()).toEqual([]);

@@ -26,18 +26,17 @@ describe('the WebSocket API clients against the example echo server', () => {
   });
   afterAll(() => server.stop());
 
-  withChromium.it("Chromium's WebSocket gets every boundary-size and UTF-8 message back exactly and its close code echoed", async () => {
+  withChromium.it("Chromium's WebSocket gets every boundary-size and UTF-8 message back exactly and its close code and reason echoed", async () => {
     const close = { code: 4004, reason: 'bye ✓ from chromium' };
     const report = await runChromiumExchange(`${server.url}/chromium`, close);
     expect(report.echoes.map((echo) => echo.digest)).toEqual(EXPECTED);
     expect(report.echoes.every((echo) => echo.ok)).toBe(true);
-    // The connection engine echoes a close's code, not its reason (RFC 6455 §5.5.1).
-    expect(report.close).toEqual({ code: close.code, reason: '', wasClean: true });
+      expect(report.close).toEqual({ code: close.code, reason: close.reason, wasClean: true });
     const closes = await server.waitForCloses(1);
     expect(closes[closes.length - 1]).toMatchObject(cleanClose(close.code, close.reason));
   });
 
-  it("Node's built-in WebSocket gets every boundary-size and UTF-8 message back exactly and its close code echoed", async () => {
+  it("Node's built-in WebSocket gets every boundary-size and UTF-8 message back exactly and its close code and reason echoed", async () => {
     const before = server.closes.length;
     const script = fileURLToPath(new URL('./interop/node-websocket-client.mjs', import.meta.url));
     const result = await runProcess(process.execPath, ['--experimental-websocket', script, `${server.url}/node`], { timeoutMs: 30_000 });
@@ -45,7 +44,7 @@ describe('the WebSocket API clients against the example echo server', () => {
     const report = lastJson<BrowserExchangeReport>(result);
     expect(report.echoes.map((echo) => echo.digest)).toEqual(EXPECTED);
     expect(report.echoes.every((echo) => echo.ok)).toBe(true);
-    expect(report.close).toEqual({ code: 4003, reason: '', wasClean: true });
+    expect(report.close).toEqual({ code: 4003, reason: 'bye ✓ from node', wasClean: true });
     const closes = await server.waitForCloses(before + 1);
     expect(closes[before]).toMatchObject(cleanClose(4003, 'bye ✓ from node'));
   });

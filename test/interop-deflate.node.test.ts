@@ -111,8 +111,7 @@ describe('compressing peers against the example echo server (permessage-deflate 
       expect(report.echoes.map((echo) => echo.digest)).toEqual(expectedDigests());
       expect(report.echoes.every((echo) => echo.ok)).toBe(true);
       expect(report.pong).toBe(true);
-      // The connection engine echoes a close's code, not its reason (RFC 6455 §5.5.1).
-      expect(report.close).toEqual({ code: 4002, reason: '' });
+          expect(report.close).toEqual({ code: 4002, reason: 'bye ✓ from python' });
       expect(report.extensions).toMatch(/^permessage-deflate\b/);
       const { wire, close } = await nextConnection();
       expect(close).toMatchObject(cleanClose(4002, 'bye ✓ from python'));
@@ -127,8 +126,7 @@ describe('compressing peers against the example echo server (permessage-deflate 
     const expected = expectedDigests(exchangeMessages().filter((message) => message.maxFrameLength === undefined));
     expect(report.echoes.map((echo) => echo.digest)).toEqual(expected);
     expect(report.echoes.every((echo) => echo.ok)).toBe(true);
-    // The connection engine echoes a close's code, not its reason (RFC 6455 §5.5.1).
-    expect(report.close).toEqual({ code: close.code, reason: '', wasClean: true });
+      expect(report.close).toEqual({ code: close.code, reason: close.reason, wasClean: true });
     const { wire, close: info } = await nextConnection();
     expect(info).toMatchObject(cleanClose(close.code, close.reason));
     expect(wire.offered).toBe('permessage-deflate; client_max_window_bits');

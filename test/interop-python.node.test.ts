@@ -21,7 +21,7 @@ describe('Python websockets as client against the example echo server', () => {
   });
   afterAll(() => server.stop());
 
-  it('gets every boundary-size, UTF-8 and fragmented message back exactly, a pong, and its close code echoed', async () => {
+  it('gets every boundary-size, UTF-8 and fragmented message back exactly, a pong, and its close code and reason echoed', async () => {
     const result = await runProcess(PYTHON, [PEER, 'client', `${server.url}/python`], { timeoutMs: 30_000 });
     const report = lastJson<{
       echoes: Array<{ name: string; ok: boolean; digest: string }>;
@@ -33,8 +33,7 @@ describe('Python websockets as client against the example echo server', () => {
     expect(report.echoes.every((echo) => echo.ok)).toBe(true);
     expect(report.echoes).toHaveLength(exchangeMessages().length);
     expect(report.pong).toBe(true);
-    // The connection engine echoes a close's code, not its reason (RFC 6455 §5.5.1).
-    expect(report.close).toEqual({ code: 4002, reason: '' });
+      expect(report.close).toEqual({ code: 4002, reason: 'bye ✓ from python' });
     const [info] = await server.waitForCloses(1);
     expect(info).toMatchObject(cleanClose(4002, 'bye ✓ from python'));
   });

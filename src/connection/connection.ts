@@ -356,8 +356,8 @@ export abstract class Connection {
   }
 
   /** Queues the connection's own close frame (see #autoClose). */
-  #writeAutoClose(code: number | undefined): void {
-    this.#autoClose = encodeClose(code, '', this.#controlOptions());
+  #writeAutoClose(code: number | undefined, reason: string): void {
+    this.#autoClose = encodeClose(code, reason, this.#controlOptions());
     this.#outputLength += this.#autoClose.length;
     this.#closeSent = true;
   }
@@ -405,8 +405,9 @@ export abstract class Connection {
   #onClose(code: number | undefined, reason: string): void {
     this.#inputDone = true;
     this.#decoder = undefined;
-    // RFC 6455 §5.5.1: the answer typically echoes the status code received (none: none).
-    if (!this.#closeSent) this.#writeAutoClose(code);
+    // RFC 6455 §5.5.1: the answer typically echoes the status code received (none: none); the
+    // reason is echoed too, as ws, python-websockets and wsproto do.
+    if (!this.#closeSent) this.#writeAutoClose(code, reason);
     this.#pingDeadline = undefined;
     this.#pongDeadline = undefined;
     if (this.role === 'server') {
@@ -422,7 +423,7 @@ export abstract class Connection {
 
   /** RFC 6455 §7.1.7 "Fail the WebSocket Connection": our close frame carries the error's code. */
   #fail(error: ProtocolError): void {
-    if (!this.#closeSent) this.#writeAutoClose(error.closeCode);
+    if (!this.#closeSent) this.#writeAutoClose(error.closeCode, '');
     this.#finish();
     this.#emitClose(error.closeCode, '', false, error);
   }
