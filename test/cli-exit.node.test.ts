@@ -169,6 +169,14 @@ describe('output is streamed in blocks, not built as one string', () => {
     expect(tail()).toContain('Frame 131072 at byte 262142: continuation, FIN clear, unmasked, 0-byte payload');
   }, 60_000);
 
+  it('decode shows the frames of each read before the next one when --input is given', async () => {
+    const chunks = ['8100\n', '8102\n', '6869\n', '8900\n'].map((hex) => enc(hex));
+    const { io, writes, tail } = streamingIO(chunks);
+    expect(await main(['decode', '-', '--input', 'hex', '--format', 'ndjson'], io)).toBe(0);
+    expect(writes.filter((write) => write.length > 0).map((write) => write.chunksRead)).toEqual([1, 3, 4]);
+    expect(tail()).toContain('"text":"hi"');
+  });
+
   it('decode --format json streams an array identical to JSON.stringify of all records', async () => {
     const frames = enc('81054865 6c6c6f 8900 88020 3e8');
     const whole = await cli(['decode', '-', '--format', 'json'], { stdin: new TextDecoder().decode(frames) });

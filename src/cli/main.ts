@@ -481,6 +481,8 @@ async function decodeCommand(args: string[], io: CliIO): Promise<number> {
       for (let at = 0; at < piece.length; at += ANALYZE_CHUNK) {
         await write(analyzer.push(piece.subarray(at, at + ANALYZE_CHUNK)));
       }
+      // What a read completed is shown before the next read: a live pipe is decoded as it comes.
+      await output.flush();
     }
     await write(analyzer.end());
   } finally {
@@ -497,40 +499,39 @@ async function decodeCommand(args: string[], io: CliIO): Promise<number> {
 
 /**
  * The input's bytes as they are read: raw bytes, or hex / base64 text decoded as it streams. With
- * no `--input`, the first 64 KiB decide: printable text is hex or base64 (as `parseTextInput`
- * detects), anything else raw bytes.
+ * no `--input`, the first 64 KiB decide (so output starts after them or at the end of a shorter
+ * input): printable text is hex or base64 (as `parseTextInput` detects), anything else raw bytes.
  */
 async function* decodedInput(chunks: AsyncIterable<Uint8Array>, given: 'hex' | 'base64' | 'raw' | undefined): AsyncGenerator<Uint8Array> {
-  let sample: Uint8Array[] | undefined = [];
+  let sample: Uint8Array[] = [];
   let sampled = 0;
   let decode: ((bytes: Uint8Array) => Uint8Array) | undefined;
   let end: () => Uint8Array = () => new Uint8Array(0);
   const choose = (first: Uint8Array) => {
-    const text = new TextDecoder();
-    const format = given ?? (isText(first) ? detectTextFormat(text.decode(first)) : 'raw');
+    const format = given ?? (isText(first) ? detectTextFormat(new TextDecoder().decode(first)) : 'raw');
     if (format === 'raw') return (bytes: Uint8Array) => bytes;
     const decoder = new TextInputDecoder(format);
     end = () => decoder.end();
-    const streaming = new TextDecoder();
-    return (bytes: Uint8Array) => decoder.push(streaming.decode(bytes, { stream: true }));
+    const text = new TextDecoder();
+    return (bytes: Uint8Array) => decoder.push(text.decode(bytes, { stream: true }));
   };
   for await (const chunk of chunks) {
-    if (sample === undefined) {
-      yield decode!(chunk);
+    if (decode !== undefined) {
+      yield decode(chunk);
       continue;
     }
     sample.push(chunk);
     sampled += chunk.length;
-    if (sampled < DETECT_SAMPLE) continue;
+    if (given === undefined && sampled < DETECT_SAMPLE) continue;
     const first = concatBytes(sample, sampled);
-    sample = undefined;
+    sample = [];
     decode = choose(first);
     yield decode(first);
   }
-  if (sample !== undefined) {
-    const first = concatBytes(sample, sampled);
-    decode = choose(first);
-    yield decode(first);
+  if (decode === undefined) {
+    const all = concatBytes(sample, sampled);
+    decode = choose(all);
+    yield decode(all);
   }
   yield end();
 }
