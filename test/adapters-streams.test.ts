@@ -92,7 +92,7 @@ describe('wsframe/streams: a server and a client on an in-memory stream pair', (
     expect(pongs).toEqual([utf8('p')]);
     client.close(4001, 'bye');
     const [clientClose, serverClose] = await Promise.all([client.closed, serverConnection.closed]);
-    expect(clientClose).toEqual({ code: 4001, reason: '', wasClean: true });
+    expect(clientClose).toEqual({ code: 4001, reason: 'bye', wasClean: true });
     expect(serverClose).toEqual({ code: 4001, reason: 'bye', wasClean: true });
     // RFC 6455 §7.1.1: the client waits for the server to end the stream.
     await until(() => client.readyState === 'closed', 'the server to end the stream');
