@@ -25,12 +25,27 @@ export interface Case {
   references: string[];
   /** Checked once before timing: throws when a contender computes the wrong thing. */
   verify?: () => void;
+  /** A row of the issue's table: `contender` / `reference` should be at least `min`. */
+  target?: Target;
+}
+
+/** What a table row should reach. */
+export interface Target {
+  contender: string;
+  reference: string;
+  /** Lowest acceptable ratio of medians-of-ratios. */
+  min: number;
+  /** Highest acceptable spread of the contender (±half the range / median), when it matters. */
+  maxSpread?: number;
+  /** Other contenders whose ratio to `reference` the row shows too. */
+  also?: string[];
 }
 
 export interface CaseResult {
   group: string;
   case: string;
   unit: string;
+  target?: Target;
   contenders: {
     name: string;
     /** Units per second, one per round. */
@@ -103,10 +118,14 @@ export function runCase(benchCase: Case, options: RunOptions): CaseResult {
     group: benchCase.group,
     case: benchCase.name,
     unit: benchCase.unit,
+    target: benchCase.target,
     contenders: contenders.map((c, i) => {
       const m = median(rates[i]);
       const ratios: Record<string, number> = {};
-      for (const reference of c.vs ?? benchCase.references) {
+      const target = benchCase.target;
+      const references = [...(c.vs ?? benchCase.references)];
+      if (target !== undefined && !references.includes(target.reference)) references.push(target.reference);
+      for (const reference of references) {
         const r = contenders.findIndex((x) => x.name === reference);
         if (r < 0 || r === i) continue;
         ratios[reference] = median(rates[i].map((rate, round) => rate / rates[r][round]));
@@ -139,6 +158,28 @@ export function formatTable(results: CaseResult[]): string {
         `| ${result.group} | ${result.case} | ${c.name} | ${formatRate(c.median)}${result.unit} | ±${(c.spread * 50).toFixed(0)}% | ${ratios} |`,
       );
     }
+  }
+  return lines.join('\n');
+}
+
+/** The table rows among `results`: each target with the measured ratio, spread and verdict. */
+export function formatTargets(results: CaseResult[]): string {
+  const lines = ['| row | wsframe | ratio | target | met | others |', '|---|---|---:|---|---|---|'];
+  for (const result of results) {
+    const target = result.target;
+    if (target === undefined) continue;
+    const find = (name: string) => result.contenders.find((c) => c.name === name);
+    const ours = find(target.contender);
+    const ratio = ours?.ratios[target.reference];
+    if (ours === undefined || ratio === undefined) continue;
+    const spread = ours.spread / 2;
+    const met = ratio >= target.min && (target.maxSpread === undefined || spread <= target.maxSpread);
+    const goal = `>= ${target.min}x ${target.reference}${target.maxSpread === undefined ? '' : `, spread <= ±${target.maxSpread * 100}%`}`;
+    const others = (target.also ?? []).map((name) => {
+      const r = find(name)?.ratios[target.reference];
+      return r === undefined ? '' : `${name} ${r.toFixed(2)}x`;
+    }).filter(Boolean).join('; ');
+    lines.push(`| ${result.case} | ${target.contender} | ${ratio.toFixed(2)}x (±${(spread * 100).toFixed(0)}%) | ${goal} | ${met ? 'yes' : 'no'} | ${others} |`);
   }
   return lines.join('\n');
 }

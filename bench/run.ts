@@ -1,10 +1,14 @@
 /**
- * `npm run bench`: wsframe side by side with ws, bufferutil, node:crypto, node:zlib, TextDecoder
- * and the memory-copy limit, in one process, contenders interleaved over rounds; prints a Markdown table
- * of medians, spreads and ratios (see _harness.ts). Not a test: numbers, no assertions.
+ * `npm run bench`: wsframe side by side with ws, bufferutil, websocket-driver, undici's parser,
+ * node:crypto, node:zlib, TextDecoder and the memory-copy limit, in one process, contenders
+ * interleaved over rounds; prints a Markdown table of medians, spreads and ratios (see
+ * _harness.ts). Not a test: numbers, no assertions.
  *
- *   npm run bench -- [--quick] [--json results.json] [--group mask,decode,encode,accept,text,deflate]
+ *   npm run bench -- [--quick] [--json results.json] [--group mask,decode,encode,accept,text,deflate,table]
  *                    [--rounds 9] [--sample-ms 40] [--filter 'case name part']
+ *
+ * `--group table` runs the rows of issue 15's performance table and ends with them and their
+ * targets (not in the default groups: it repeats some of their cases).
  *
  * The script bundles this file with esbuild (Node 20 cannot run .ts) into dist-bench/run.mjs,
  * which Deno (`deno run -A dist-bench/run.mjs`) and Bun (`bun dist-bench/run.mjs`) run as well.
@@ -15,7 +19,9 @@ import { acceptCases } from './accept.ts';
 import { decodeCases } from './decode.ts';
 import { deflateCases } from './deflate.ts';
 import { encodeCases } from './encode.ts';
-import { formatTable, runCase, type Case, type CaseResult } from './_harness.ts';
+import { formatTable, formatTargets, runCase, type Case, type CaseResult } from './_harness.ts';
+import { tableCases } from './table.ts';
+import { undiciVersion, websocketDriverVersion } from './_contenders.ts';
 import { maskCases } from './mask.ts';
 import { textCases } from './text.ts';
 import { bufferUtilIsNative, bufferUtilVersion, wsVersion } from './_ws.ts';
@@ -27,10 +33,11 @@ const GROUPS: Record<string, (quick: boolean) => Case[]> = {
   accept: acceptCases,
   text: textCases,
   deflate: deflateCases,
+  table: tableCases,
 };
 
 function parseArgs(argv: string[]) {
-  const options = { quick: false, json: undefined as string | undefined, groups: Object.keys(GROUPS), rounds: 0, sampleMs: 0, filter: '' };
+  const options = { quick: false, json: undefined as string | undefined, groups: Object.keys(GROUPS).filter((g) => g !== 'table'), rounds: 0, sampleMs: 0, filter: '' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') options.quick = true;
@@ -40,7 +47,7 @@ function parseArgs(argv: string[]) {
     else if (arg === '--sample-ms') options.sampleMs = Number(argv[++i]);
     else if (arg === '--filter') options.filter = argv[++i];
     else if (arg === '--help' || arg === '-h') {
-      console.log('Usage: npm run bench -- [--quick] [--json file] [--group mask,decode,encode,accept,text,deflate] [--rounds n] [--sample-ms ms]');
+      console.log('Usage: npm run bench -- [--quick] [--json file] [--group mask,decode,encode,accept,text,deflate,table] [--rounds n] [--sample-ms ms]');
       process.exit(0);
     } else throw new Error(`Unknown argument ${arg}`);
   }
@@ -66,12 +73,14 @@ const environment = {
   platform: `${process.platform} ${process.arch}`,
   ws: wsVersion,
   bufferutil: `${bufferUtilVersion}${bufferUtilIsNative ? ' (native)' : ' (JS fallback!)'}`,
+  websocketDriver: websocketDriverVersion,
+  undici: undiciVersion,
   rounds: options.rounds,
   sampleMs: options.sampleMs,
   date: new Date().toISOString(),
 };
 console.log(`# wsframe bench: ${environment.runtime}, ${environment.cpu}, ${environment.platform}`);
-console.log(`# ws ${environment.ws}, bufferutil ${environment.bufferutil}; ${options.rounds} interleaved rounds of ~${options.sampleMs} ms per contender`);
+console.log(`# ws ${environment.ws}, bufferutil ${environment.bufferutil}, websocket-driver ${environment.websocketDriver}, undici ${environment.undici}; ${options.rounds} interleaved rounds of ~${options.sampleMs} ms per contender`);
 console.log('# median = median rate over rounds; spread = ±half the range over rounds; ratios = median of per-round ratios\n');
 
 const results: CaseResult[] = [];
@@ -84,6 +93,7 @@ for (const group of options.groups) {
   }
 }
 console.log(`\n${formatTable(results)}`);
+if (results.some((r) => r.target !== undefined)) console.log(`\n## Targets (issue 15)\n\n${formatTargets(results)}`);
 if (options.json !== undefined) {
   writeFileSync(options.json, `${JSON.stringify({ environment, results }, null, 2)}\n`);
   console.log(`\nRaw results written to ${options.json}`);
