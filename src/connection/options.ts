@@ -23,6 +23,7 @@ export type ConnectionState = 'connecting' | 'open' | 'closing' | 'closed';
 
 /** The last event of every connection, emitted exactly once. */
 export interface ConnectionCloseEvent {
+  /** Always `'close'`. */
   type: 'close';
   /**
    * The status code of the peer's close frame (1005 when it carried none), the error's close
@@ -130,16 +131,25 @@ export interface ClientConnectionOptions extends ConnectionOptions {
   key?: string;
 }
 
-/** The options every connection runs with, defaults applied. */
+/** The options every connection runs with, defaults applied (see {@link ConnectionOptions}). */
 export interface ResolvedConnectionOptions {
+  /** See {@link ConnectionOptions.maxMessageLength}. */
   maxMessageLength: number;
+  /** See {@link ConnectionOptions.maxHeadLength}; undefined: the reader's default. */
   maxHeadLength: number | undefined;
+  /** See {@link ConnectionOptions.maxFrameLength}; undefined: one frame per message. */
   maxFrameLength: number | undefined;
+  /** See {@link ConnectionOptions.deflate}; undefined: off. */
   deflate: PerMessageDeflateOptions | undefined;
+  /** See {@link ConnectionOptions.pingInterval}; undefined: off. */
   pingInterval: number | undefined;
+  /** See {@link ConnectionOptions.pongTimeout}. */
   pongTimeout: number;
+  /** See {@link ConnectionOptions.closeTimeout}. */
   closeTimeout: number;
+  /** See {@link ConnectionOptions.handshakeTimeout}. */
   handshakeTimeout: number;
+  /** See {@link ConnectionOptions.random}; undefined: the platform's CSPRNG. */
   random: ((bytes: Uint8Array) => Uint8Array) | undefined;
 }
 

@@ -86,6 +86,8 @@ export class ServerConnection extends Connection {
   #earlyLength = 0;
 
   /**
+   * Creates a server connection waiting for the client's request.
+   *
    * @param options - See {@link ServerConnectionOptions}.
    * @throws {TypeError} / {RangeError} For malformed options.
    */
