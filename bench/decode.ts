@@ -11,67 +11,12 @@
  * chunks untouched and hands out fresh unmasked copies; `unmaskInPlace` is wsframe doing what
  * ws does. The 16 MiB frame goes through ws with bufferutil (its recommended setup) and without.
  */
-import { FrameDecoder, MessageDecoder, encodeFrame } from '../src/index.ts';
 import type { Case, Contender } from './_harness.ts';
-import { wsJs, wsNative, type ReceiverClass } from './_ws.ts';
+import { frameDecoder as frames, frameStream, messageDecoder, split, wsReceiver } from './_contenders.ts';
+import { wsJs, wsNative } from './_ws.ts';
 
-const MAX = 1 << 30;
-const noop = () => {};
-
-function maskedFrames(count: number, size: number): Uint8Array {
-  const frames: Uint8Array[] = [];
-  const payload = new Uint8Array(size);
-  for (let i = 0; i < size; i++) payload[i] = (i * 13 + 5) & 0xff;
-  for (let i = 0; i < count; i++) {
-    // Never the all-zero key: ws skips unmasking for it.
-    const maskingKey = new Uint8Array([(i * 7 + 1) & 0xff | 1, i & 0xff, (i >> 8) & 0xff, 0x5a]);
-    frames.push(encodeFrame({ opcode: 0x2, payload, maskingKey }));
-  }
-  return Buffer.concat(frames);
-}
-
-/** Chunks of `chunkSize` bytes, each in its own buffer, as reads from a socket arrive. */
-function split(bytes: Uint8Array, chunkSize: number): Buffer[] {
-  const chunks: Buffer[] = [];
-  for (let at = 0; at < bytes.length; at += chunkSize) chunks.push(Buffer.from(bytes.subarray(at, at + chunkSize)));
-  return chunks;
-}
-
-function frameDecoder(chunks: Uint8Array[], unmaskInPlace: boolean): () => number {
-  return () => {
-    const decoder = new FrameDecoder({ role: 'server', maxPayloadLength: MAX, unmaskInPlace });
-    let total = 0;
-    for (const chunk of chunks) {
-      decoder.push(chunk);
-      for (const frame of decoder) total += frame.payload.length;
-    }
-    return total;
-  };
-}
-
-function messageDecoder(chunks: Uint8Array[]): () => number {
-  return () => {
-    const decoder = new MessageDecoder({ role: 'server', maxPayloadLength: MAX, maxMessageLength: MAX });
-    let total = 0;
-    for (const chunk of chunks) {
-      decoder.push(chunk);
-      for (const event of decoder) if (event.type === 'binary') total += event.data.length;
-    }
-    return total;
-  };
-}
-
-function wsReceiver(Receiver: ReceiverClass, chunks: Buffer[]): () => number {
-  return () => {
-    const receiver = new Receiver({ isServer: true, maxPayload: MAX });
-    let total = 0;
-    receiver.on('message', (data) => {
-      total += data.length;
-    });
-    for (const chunk of chunks) receiver._write(chunk, undefined, noop);
-    return total;
-  };
-}
+const maskedFrames = (count: number, size: number) => frameStream(count, size);
+const frameDecoder = (chunks: Uint8Array[], unmaskInPlace: boolean) => frames(chunks, { unmaskInPlace });
 
 function sizeName(size: number): string {
   return size >= 1 << 20 ? `${size >> 20} MiB` : size >= 1024 ? `${size >> 10} KiB` : `${size} B`;
