@@ -106,7 +106,7 @@ describe('applyMask', () => {
 
 describe('copyMasked', () => {
   it('copies and unmasks lengths on every internal path (fused loop, word XOR, SIMD) like the reference', () => {
-    for (const length of [0, 5, 63, 64, 65, 4095, 4096, 70000]) {
+    for (const length of [0, 5, 63, 64, 65, 127, 128, 129, 4095, 4096, 70000]) {
       const data = patternBytes(length, length + 3);
       const target = new Uint8Array(length + 3);
       copyMasked(data, target, 3, KEY, 1);

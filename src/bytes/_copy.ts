@@ -10,9 +10,10 @@ import { applyMask, checkMaskArguments } from './mask.ts';
 import { copyXorSimd, SIMD_MIN } from './_simd.ts';
 import { viewOf } from './_bytes.ts';
 
-// Up to this a fused JS copy-XOR loop beats set() + applyMask (measured on Node 20: ~2x at 16 B);
-// inclusive (it was a strict <, which sent 64-byte fragments, a common size, to the slow path).
-export const FUSED_UNMASK_MAX = 64;
+// Up to this a fused JS copy-XOR loop beats set() + applyMask, whose views cost ~150 ns whatever
+// the length (Node 20, copy + unmask: 54 vs 158 ns at 64 B, 103 vs 157 ns at 128 B, 202 vs
+// 177 ns at 256 B). Inclusive: a strict < once sent 64-byte fragments to the slow path.
+export const FUSED_UNMASK_MAX = 128;
 // Below this a byte loop beats TypedArray.prototype.set (measured on Node 20: ~3x at 1-8 B).
 const SET_THRESHOLD = 16;
 

@@ -20,6 +20,7 @@
  */
 
 import { copyUnmasked } from '../bytes/_copy.ts';
+import { viewOf } from '../bytes/_bytes.ts';
 
 /**
  * Smallest capacity the bound allows: what one unfinished frame or message may cost before 2 × its
@@ -96,7 +97,7 @@ export class GrowingBuffer {
       this.#copy(bytes, start, end, maskingKey, maskOffset, bound);
       return;
     }
-    this.#views.push(bytes.subarray(start, end));
+    this.#views.push(viewOf(bytes, start, end));
     this.#viewKeys.push(maskingKey);
     this.#viewOffsets.push(maskOffset);
     this.#viewBytes += length;

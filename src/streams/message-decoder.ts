@@ -530,13 +530,13 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
         to = end - start;
       }
       if (visitor === undefined) {
-        this.#emitData(opcode, decodeText(data.subarray(from, to), payloadStart), true);
+        this.#emitData(opcode, decodeText(viewOf(data, from, to), payloadStart), true);
         return;
       }
       if (opcode === Opcode.Text) {
         // Validated by decoding: the host's fatal decoder beats the JS scanner on ASCII (4x at
         // 1 KiB, Node 20), and the string is what text() returns.
-        this.#view.decoded = decodeText(data.subarray(from, to), payloadStart);
+        this.#view.decoded = decodeText(viewOf(data, from, to), payloadStart);
       }
       this.#show(visitor, opcode === Opcode.Text ? 'text' : 'binary', data, from, to);
       return;
@@ -544,7 +544,7 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
     this.#payloadStart = payloadStart;
     this.#payloadEnd = payloadStart;
     if (end > start) {
-      const maskingKey = keyStart < 0 ? undefined : bytes.subarray(keyStart, keyStart + MASKING_KEY_SIZE);
+      const maskingKey = keyStart < 0 ? undefined : viewOf(bytes, keyStart, keyStart + MASKING_KEY_SIZE);
       this.#onPayload(bytes, start, end, maskingKey, 0, true);
     }
     this.#onEnd();
