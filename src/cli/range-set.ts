@@ -62,7 +62,8 @@ function collect<T extends Range>(node: Node<T> | undefined, out: Node<T>[]): vo
  * ```ts
  * const set = new RangeSet<Range>();
  * console.log(set.fill(10, 20, (start, end) => ({ start, end }))); // 10
- * console.log(set.fill(5, 25, (start, end) => ({ start, end }))); // 10: only 5-10 and 20-25 were new
+ * // Only 5-10 and 20-25 are new: 10 positions.
+ * console.log(set.fill(5, 25, (start, end) => ({ start, end }))); // 10
  * console.log(set.shift(), set.first(), set.size); // { start: 5, end: 10 } { start: 10, end: 20 } 2
  * ```
  */
