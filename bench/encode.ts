@@ -8,7 +8,7 @@
  * draws a random key per frame from a pool, as ws does by default. ws runs with bufferutil
  * (it masks in JS below 48 bytes either way); at 64 KiB ws without bufferutil is shown too.
  */
-import { encodeFrame, encodeMessage } from '../src/index.ts';
+import { encodeFrame, encodeFrameInto, encodeMessage } from '../src/index.ts';
 import type { Case, Contender } from './_harness.ts';
 import { wsJs, wsNative } from './_ws.ts';
 
@@ -24,10 +24,12 @@ export function encodeCases(_quick: boolean): Case[] {
   const cases: Case[] = [];
   for (const size of [16, 64 * 1024]) {
     const payload = Buffer.alloc(size, 0x61);
+    const target = new Uint8Array(size + 14);
     const given = { opcode: 0x2, fin: true, mask: true, readOnly: true, generateMask: setKey };
     const random = { opcode: 0x2, fin: true, mask: true, readOnly: true };
     const contenders: Contender[] = [
       { name: 'wsframe encodeFrame (given key)', run: () => encodeFrame({ opcode: 0x2, payload, maskingKey: KEY }), vs: ['ws Sender.frame (given key)'] },
+      { name: 'wsframe encodeFrameInto (given key, reused target)', run: () => encodeFrameInto({ opcode: 0x2, payload, maskingKey: KEY }, target), vs: ['ws Sender.frame (given key)'] },
       { name: 'wsframe encodeMessage (random key)', run: () => encodeMessage(payload, { mask: true }), vs: ['ws Sender.frame (random key)'] },
       { name: 'ws Sender.frame (given key)', run: () => wsNative.Sender.frame(payload, given) },
       { name: 'ws Sender.frame (random key)', run: () => wsNative.Sender.frame(payload, random) },

@@ -108,7 +108,7 @@ export function tableCases(quick: boolean): Case[] {
   const encode16 = encodeCases(quick).find((c) => c.name === 'masked 16 B')!;
   cases.push({
     ...encode16, group: 'table', name: 'encodeFrame, masked 16 B',
-    target: { contender: 'wsframe encodeFrame (given key)', reference: 'ws Sender.frame (given key)', min: 2, also: ['wsframe encodeMessage (random key)'] },
+    target: { contender: 'wsframe encodeFrame (given key)', reference: 'ws Sender.frame (given key)', min: 2, also: ['wsframe encodeFrameInto (given key, reused target)', 'wsframe encodeMessage (random key)'] },
   });
   const accept = acceptCases(quick)[0];
   cases.push({ ...accept, group: 'table', target: { contender: 'wsframe computeAcceptKey (built-in sha1)', reference: 'node:crypto createHash (as ws)', min: 1 } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeFrame, encodeFrame, type Frame } from '../src/wire/frame.ts';
+import { decodeFrame, encodeFrame, encodeFrameInto, encodedFrameLength, type Frame } from '../src/wire/frame.ts';
 import { encodeHeader } from '../src/wire/header.ts';
 import { applyMaskReference } from '../src/bytes/mask.ts';
 import { ProtocolError } from '../src/base/errors.ts';
@@ -316,5 +316,39 @@ describe('encodeFrame caller mistakes', () => {
   it('writes an empty frame when no payload is given', () => {
     expect(hex(encodeFrame({ opcode: 0x8 }))).toBe('88 00');
     expect(hex(encodeFrame({ opcode: 0x2, fin: false, rsv1: true }))).toBe('42 00');
+  });
+});
+
+describe('encodeFrameInto', () => {
+  it('writes exactly what encodeFrame returns, at any offset, and returns its length', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(0x0, 0x1, 0x2, 0x8, 0x9, 0xa), fc.uint8Array({ maxLength: 70000 }).map((b) => b.subarray(0, b.length % 3 === 0 ? 125 : b.length)),
+        fc.option(fc.uint8Array({ minLength: 4, maxLength: 4 }), { nil: undefined }), fc.nat(20),
+        (opcode, payload, maskingKey, offset) => {
+          const frame = { opcode, payload: opcode >= 0x8 ? payload.subarray(0, 125) : payload, maskingKey };
+          const expected = encodeFrame(frame);
+          const target = new Uint8Array(offset + expected.length + 3).fill(0xee);
+          expect(encodedFrameLength(frame)).toBe(expected.length);
+          expect(encodeFrameInto(frame, target, offset)).toBe(expected.length);
+          expect(Array.from(target.subarray(offset, offset + expected.length))).toEqual(Array.from(expected));
+          expect(target.subarray(0, offset).every((b) => b === 0xee)).toBe(true);
+          expect(target.subarray(offset + expected.length).every((b) => b === 0xee)).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses a target without room (RangeError), that overlaps the payload (RangeError) or is not a Uint8Array (TypeError)', () => {
+    const payload = new Uint8Array(10);
+    expect(() => encodeFrameInto({ opcode: 0x2, payload }, new Uint8Array(11))).toThrow(RangeError);
+    expect(() => encodeFrameInto({ opcode: 0x2, payload }, new Uint8Array(12), 1)).toThrow(RangeError);
+    expect(encodeFrameInto({ opcode: 0x2, payload }, new Uint8Array(12))).toBe(12);
+    const shared = new Uint8Array(40);
+    expect(() => encodeFrameInto({ opcode: 0x2, payload: shared.subarray(0, 10) }, shared, 5)).toThrow(RangeError);
+    expect(encodeFrameInto({ opcode: 0x2, payload: shared.subarray(0, 10) }, shared, 10)).toBe(12);
+    expect(() => encodeFrameInto({ opcode: 0x2, payload }, [] as unknown as Uint8Array)).toThrow(TypeError);
+    expect(() => encodeFrameInto({ opcode: 0x3 }, new Uint8Array(4))).toThrow(RangeError);
   });
 });

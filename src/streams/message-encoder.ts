@@ -8,7 +8,7 @@
 import { copyXorSmall, FUSED_UNMASK_MAX } from '../bytes/_copy.ts';
 import { encodeUtf8, getRandomValues } from '../base/_host.ts';
 import { encodeClosePayload } from '../wire/close.ts';
-import { MASKING_KEY_SIZE, MAX_CONTROL_PAYLOAD, Opcode } from '../base/constants.ts';
+import { MASKING_KEY_SIZE, MAX_7BIT_LENGTH, MAX_CONTROL_PAYLOAD, Opcode } from '../base/constants.ts';
 import { headerLengthFor, writeCheckedHeader, type HeaderInit } from '../wire/header.ts';
 import { applyMask } from '../bytes/mask.ts';
 
@@ -60,7 +60,8 @@ const EMPTY = new Uint8Array(0);
 
 // Keys are drawn from a pool refilled by one getRandomValues call: one call per frame costs
 // more than the rest of encoding a 16-byte frame (measured on Node 20: ~250 ns vs ~60 ns).
-const RANDOM_POOL_SIZE = 4096;
+// 16 KiB: 0.9 ns of refilling per key, against 2.1 ns with 4 KiB and 29 ns with 256 B (Node 20).
+const RANDOM_POOL_SIZE = 16 * 1024;
 let randomPool: Uint8Array | undefined;
 let randomPoolPosition = RANDOM_POOL_SIZE;
 
@@ -68,6 +69,7 @@ const maskingKey = new Uint8Array(MASKING_KEY_SIZE);
 // Reused for every header written: encoding allocates nothing but its output.
 const header: HeaderInit = { opcode: 0, payloadLength: 0, fin: true };
 const MASK_BIT = 0x80;
+const FIN_BIT = 0x80;
 
 /** Writes 4 fresh random bytes into `target` at `at` (and into the module's `maskingKey`). */
 function writeMaskingKey(target: Uint8Array, at: number, random: EncodeOptions['random']): void {
@@ -106,6 +108,7 @@ function checkEncodeOptions(options: EncodeOptions): boolean {
 /** Encodes `payload` as frames of `opcode` (then continuations), fragmenting at `maxFrameLength`. */
 function encodeFrames(opcode: number, payload: Uint8Array, mask: boolean, maxFrameLength: number, random: EncodeOptions['random'], rsv = 0): Uint8Array {
   const length = payload.length;
+  if (length <= MAX_7BIT_LENGTH && length <= maxFrameLength) return encodeSmallFrame(opcode, payload, mask, random, rsv);
   // An empty message is one empty frame (RFC 6455 §5.6); maxFrameLength may be Infinity.
   const frameCount = length <= maxFrameLength ? 1 : Math.ceil(length / maxFrameLength);
   const lastLength = frameCount === 1 ? length : length - (frameCount - 1) * maxFrameLength;
@@ -142,6 +145,25 @@ function encodeFrames(opcode: number, payload: Uint8Array, mask: boolean, maxFra
     at += frameLength;
     from += frameLength;
   }
+  return out;
+}
+
+/**
+ * {@link encodeFrames} for one frame of at most 125 bytes: the 2-byte header written inline,
+ * without the header object (16-byte masked message: ~1.2x, Node 20).
+ */
+function encodeSmallFrame(opcode: number, payload: Uint8Array, mask: boolean, random: EncodeOptions['random'], rsv: number): Uint8Array {
+  const length = payload.length;
+  const out = new Uint8Array((mask ? 2 + MASKING_KEY_SIZE : 2) + length);
+  out[0] = FIN_BIT | rsv | opcode;
+  if (!mask) {
+    out[1] = length;
+    out.set(payload, 2);
+    return out;
+  }
+  out[1] = MASK_BIT | length;
+  writeMaskingKey(out, 2, random);
+  copyXorSmall(payload, 0, length, out, 2 + MASKING_KEY_SIZE, maskingKey[0], maskingKey[1], maskingKey[2], maskingKey[3]);
   return out;
 }
 
