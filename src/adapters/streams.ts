@@ -12,6 +12,7 @@
  *
  * @example
  * ```ts
+ * // Not run: a Deno server (examples/deno-echo-server.ts is run by test/deno-echo.node.test.ts).
  * import { handleStream } from 'wsframe/streams';
  * for await (const conn of Deno.listen({ port: 8080 })) {
  *   handleStream(conn, {}, (ws) => ws.on('message', (data) => ws.send(data)));

@@ -112,8 +112,11 @@ export function handleSocket(socket: Duplex, options: ServeOptions = {}, callbac
  *
  * @example
  * ```ts
- * server.on('upgrade', (request, socket, head) =>
- *   handleUpgrade(request, socket, head, { origins: ['https://example.com'] }, (ws) => …));
+ * // Not run: a server (test/adapters-node.node.test.ts runs one).
+ * import { createServer } from 'node:http';
+ * import { handleUpgrade } from 'wsframe/node';
+ * createServer().listen(8080).on('upgrade', (request, socket, head) =>
+ *   handleUpgrade(request, socket, head, { origins: ['https://example.com'] }, (ws) => ws.on('message', (data) => ws.send(data))));
  * ```
  */
 export function handleUpgrade(

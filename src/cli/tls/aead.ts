@@ -38,6 +38,7 @@ const TWO_POW_32 = 0x1_0000_0000;
  *
  * @example
  * ```ts
+ * // Not run: a fragment (test/cli-tls.node.test.ts runs it on RFC 8448's records).
  * // RFC 8448 §3: the client's first application data record.
  * const opener = new RecordDecrypter(suite, deriveTls13Keys(suite, clientTrafficSecret0), 13);
  * opener.open(0x17, 0x0303, fragment); // { type: 23, content: 00 01 02 … 31 }

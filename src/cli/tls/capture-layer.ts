@@ -9,8 +9,8 @@
  * @module
  */
 
-import type { CaptureReaderOptions } from '../capture.ts';
-import type { TcpEvent } from '../tcp.ts';
+import type { CaptureReaderOptions } from '../../capture/capture.ts';
+import type { TcpEvent } from '../../capture/tcp.ts';
 import { TlsDecryptor, type TlsInfo, type TlsNote } from './decryptor.ts';
 import { addSecretsBlock, KeyLog } from './keylog.ts';
 
@@ -35,9 +35,10 @@ export interface TlsLayer {
  *
  * @example
  * ```ts
+ * // Not run: how src/cli/pcap.ts uses it.
  * const tls = createTlsLayer({ keyLog, onNote });
  * for await (const packet of readCapture(source, tls.captureOptions)) {
- *   for (const event of tls.decrypt(reassembler.push(segment, packet.time))) emit(tls.tag(...tracker.handle(event)));
+ *   for (const event of tls.decrypt(reassembler.push(segment, packet.time))) emit(tls.tag(tracker.handle(event)));
  * }
  * ```
  */

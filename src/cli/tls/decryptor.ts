@@ -9,7 +9,8 @@
  * @module
  */
 
-import type { TcpDataEvent, TcpEvent } from '../tcp.ts';
+import type { TlsInfo } from '../../capture/websocket.ts';
+import type { TcpDataEvent, TcpEvent } from '../../capture/tcp.ts';
 import { CONTENT_TYPE, RecordDecrypter } from './aead.ts';
 import { HANDSHAKE_TYPE, parseClientHello, parseEncryptedExtensions, parseServerHello, type ServerHello } from './hello.ts';
 import { deriveTls12Keys, deriveTls13Keys, nextTrafficSecret } from './keys.ts';
@@ -19,15 +20,7 @@ import { findCipherSuite, suiteNumber, versionName, type CipherSuite } from './s
 
 type Direction = 'client' | 'server';
 
-/** What a decrypted connection negotiated: the connection record's `tls` field. */
-export interface TlsInfo {
-  /** `'TLS 1.3'` or `'TLS 1.2'`. */
-  version: string;
-  /** The IANA name of the cipher suite. */
-  suite: string;
-  /** The ALPN protocol the server chose (`'http/1.1'`, `'h2'`), or `null` without ALPN. */
-  alpn: string | null;
-}
+export type { TlsInfo } from '../../capture/websocket.ts';
 
 /** Why a TLS connection (or part of it) was not decrypted; the shape of the tracker's notes. */
 export interface TlsNote {
@@ -130,6 +123,7 @@ function createHalf(): Half {
  *
  * @example
  * ```ts
+ * // Not run: a fragment of a capture analysis (see src/cli/tls/capture-layer.ts).
  * const keyLog = new KeyLog();
  * keyLog.addText(readFileSync('keys.log', 'utf8'));
  * const tls = new TlsDecryptor({ keyLog, onNote: (note) => console.error(note.message) });

@@ -48,7 +48,10 @@ export function hkdfExpand(hash: HashName, prk: Uint8Array, info: Uint8Array, le
  * @example
  * ```ts
  * // RFC 8448 §3: the server handshake key from the server handshake traffic secret.
- * hkdfExpandLabel('sha256', secret, 'key', new Uint8Array(0), 16); // 3fce516009c21727d0f2e4e86ee403bc
+ * const hex = (text: string) => Uint8Array.from(text.match(/../g)!, (byte) => parseInt(byte, 16));
+ * const secret = hex('b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38');
+ * const key = hkdfExpandLabel('sha256', secret, 'key', new Uint8Array(0), 16);
+ * console.log(Buffer.from(key).toString('hex')); // 3fce516009c21727d0f2e4e86ee403bc
  * ```
  */
 export function hkdfExpandLabel(hash: HashName, secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
@@ -83,7 +86,9 @@ export function nextTrafficSecret(suite: CipherSuite, secret: Uint8Array): Uint8
  * @example
  * ```ts
  * // The SHA-256 vector of the TLS working group's list (also `openssl kdf TLS1-PRF`).
- * prf12('sha256', hex('9bbe436ba940f017b17652849a71db35'), 'test label', hex('a0ba9f936cda311827a6f796ffd5198c'), 100); // e3f229ba…
+ * const hex = (text: string) => Uint8Array.from(text.match(/../g)!, (byte) => parseInt(byte, 16));
+ * const out = prf12('sha256', hex('9bbe436ba940f017b17652849a71db35'), 'test label', hex('a0ba9f936cda311827a6f796ffd5198c'), 100);
+ * console.log(out.length, Buffer.from(out.subarray(0, 4)).toString('hex')); // 100 e3f229ba
  * ```
  */
 export function prf12(hash: HashName, secret: Uint8Array, label: string, seed: Uint8Array, length: number): Uint8Array {
