@@ -45,6 +45,6 @@ describe('the Deno echo server (wsframe/streams on Deno.listen)', () => {
     const report = await runChromiumExchange(`${url}/chromium`, { code: 4004, reason: 'bye' });
     expect(report.echoes.map((echo) => echo.digest)).toEqual(expectedDigests(exchangeMessages().filter((message) => message.maxFrameLength === undefined)));
     expect(report.echoes.every((echo) => echo.ok)).toBe(true);
-    expect(report.close).toEqual({ code: 4004, reason: '', wasClean: true });
+    expect(report.close).toEqual({ code: 4004, reason: 'bye', wasClean: true });
   });
 });
