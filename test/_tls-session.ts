@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createConnection, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { connect, createServer, type ConnectionOptions, type TlsOptions } from 'node:tls';
-import type { TcpEvent } from '../src/cli/tcp.ts';
+import type { TcpEvent } from '../src/capture/tcp.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/tls/${name}`, import.meta.url));
 

@@ -2,7 +2,7 @@
  * Comparing wsframe's frames with tshark's (test/fixtures/tshark-websocket.mjs output): the
  * normalised frame shape, and our frame records in it.
  */
-import type { FrameRecord } from '../src/cli/analyze.ts';
+import type { FrameRecord } from '../src/capture/analyze.ts';
 
 /** One frame as test/fixtures/tshark-websocket.mjs writes it. */
 export interface TsharkFrame {

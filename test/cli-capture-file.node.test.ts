@@ -11,9 +11,9 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readCaptureFile } from '../src/cli/capture-file.ts';
-import { CaptureError } from '../src/cli/capture.ts';
-import { createPacketCounts, decodeTcpPacket } from '../src/cli/packet.ts';
-import { TcpReassembler, type TcpEvent } from '../src/cli/tcp.ts';
+import { CaptureError } from '../src/capture/capture.ts';
+import { createPacketCounts, decodeTcpPacket } from '../src/capture/packet.ts';
+import { TcpReassembler, type TcpEvent } from '../src/capture/tcp.ts';
 import { bytesOf, concat } from './_capture-builder.ts';
 
 function fixture(name: string): string {

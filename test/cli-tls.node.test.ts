@@ -7,7 +7,7 @@
 import { createCipheriv } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { TcpEvent } from '../src/cli/tcp.ts';
+import type { TcpEvent } from '../src/capture/tcp.ts';
 import { RecordDecrypter, type OpenedRecord } from '../src/cli/tls/aead.ts';
 import { TlsDecryptor, type TlsNote } from '../src/cli/tls/decryptor.ts';
 import { parseClientHello, parseServerHello } from '../src/cli/tls/hello.ts';

@@ -10,8 +10,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { analyzeCapture, type PcapRecord } from '../src/cli/pcap.ts';
-import type { FrameRecord } from '../src/cli/analyze.ts';
+import { analyzeCapture } from '../src/cli/pcap.ts';
+import type { PcapRecord } from '../src/capture/websocket.ts';
+import type { FrameRecord } from '../src/capture/analyze.ts';
 import { requirePeer } from './_peers.ts';
 import { asTshark, type TsharkFrame } from './_tshark.ts';
 // @ts-expect-error: a plain .mjs script without types

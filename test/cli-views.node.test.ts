@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeFrame, encodeMessage } from '../src/index.ts';
-import { toHex } from '../src/cli/bytes.ts';
+import { toHex } from '../src/capture/bytes.ts';
 import { pcapFile } from './_capture-builder.ts';
 import { REQUEST, RESPONSE, enc, packets } from './_ws-capture.ts';
 import { cli } from './_cli.ts';

@@ -7,7 +7,7 @@
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { readCapture, type CaptureReaderOptions, type CaptureStats, type CapturedPacket } from './capture.ts';
+import { readCapture, type CaptureReaderOptions, type CaptureStats, type CapturedPacket } from '../capture/capture.ts';
 
 /** What {@link readCaptureFile} accepts. */
 export interface ReadCaptureFileOptions extends CaptureReaderOptions {

@@ -9,7 +9,7 @@ import {
 } from '../index.ts';
 import { decodeUtf8 } from '../base/_host.ts';
 import { concatBytes } from '../bytes/_bytes.ts';
-import { hexDump, toHex } from './bytes.ts';
+import { hexDump, toHex } from '../capture/bytes.ts';
 import type { Style } from './style.ts';
 
 /** RFC 6455 §7.4.1 and the IANA registry: what each close code means. */

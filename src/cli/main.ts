@@ -15,15 +15,16 @@ import {
 } from '../index.ts';
 import { decodeBase64, encodeBase64 } from '../bytes/base64.ts';
 import { concatBytes } from '../bytes/_bytes.ts';
-import { detectTextFormat, parseHex, parseTextInput, TextInputDecoder, toHex, UsageError } from './bytes.ts';
+import { detectTextFormat, parseHex, parseTextInput, TextInputDecoder, toHex, UsageError } from '../capture/bytes.ts';
 import { RFC_EXAMPLES } from './examples.ts';
-import { StreamAnalyzer, type StreamRecord } from './analyze.ts';
+import { StreamAnalyzer, type StreamRecord } from '../capture/analyze.ts';
 import { explainFrameLines, type ExplainOptions } from './explain.ts';
 import { parseFormat, recordLine, type OutputFormat } from './records.ts';
-import { analyzeCapture, negotiatedExtensions, type PcapRecord, type StreamNote } from './pcap.ts';
+import { analyzeCapture } from './pcap.ts';
+import { negotiatedExtensions, type PcapRecord, type StreamNote } from '../capture/websocket.ts';
 import { readKeyLogOption } from './tls/capture-layer.ts';
 import type { TlsInfo } from './tls/decryptor.ts';
-import { CaptureError } from './capture.ts';
+import { CaptureError } from '../capture/capture.ts';
 import { JsonArrayWriter, Output, type TextSink } from './output.ts';
 import { styleFor, type Style } from './style.ts';
 

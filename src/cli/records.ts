@@ -1,7 +1,7 @@
 /** Output of stream records: one line of text each, a JSON array, or NDJSON. */
 
 import { opcodeName } from '../index.ts';
-import type { StreamRecord } from './analyze.ts';
+import type { StreamRecord } from '../capture/analyze.ts';
 import type { Style } from './style.ts';
 
 export type OutputFormat = 'text' | 'json' | 'ndjson';

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { toHex } from '../bytes.ts';
+import { toHex } from '../../capture/bytes.ts';
 
 /** The labels read: TLS 1.2 master secrets and TLS 1.3 traffic secrets. */
 export const KEY_LOG_LABELS = [

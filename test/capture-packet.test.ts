@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   createPacketCounts, decodeTcpPacket, formatEndpoint, formatIpv6, LINK_TYPES, type PacketCounts, type TcpSegment,
-} from '../src/cli/packet.ts';
+} from '../src/capture/packet.ts';
 import { describeNode } from './_runtime.ts';
 import {
   ACK, concat, ethernet, FIN, ip, ipv4, ipv6, ipv6Address, loop, nullLoopback, PSH, SYN, sll, sll2, type SegmentInit,

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CaptureReader } from '../src/cli/capture.ts';
-import { decodeTcpPacket, type TcpSegment } from '../src/cli/packet.ts';
-import { TcpReassembler, type TcpEvent } from '../src/cli/tcp.ts';
+import { CaptureReader } from '../src/capture/capture.ts';
+import { decodeTcpPacket, type TcpSegment } from '../src/capture/packet.ts';
+import { TcpReassembler, type TcpEvent } from '../src/capture/tcp.ts';
 import { describeNode } from './_runtime.ts';
 import {
   ACK, bytesOf, ethernet, FIN, ip, nullLoopback, pcapFile, pcapngFile, PSH, RST, SYN, sll, sll2, type SegmentInit,

@@ -4,7 +4,7 @@
  * priorities) keyed by `start`, so adding a range, finding the first and removing it cost
  * O(log n) expected in the number of ranges, whatever order the ranges arrive in. A sorted array
  * with `splice` cost O(n) per out-of-order range: 80k one-byte segments in reverse order took
- * 3.4 s, 160k took 17.5 s. Layer 6 (CLI only).
+ * 3.4 s, 160k took 17.5 s. Layer 6 (src/capture).
  *
  * @module
  */

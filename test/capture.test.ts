@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { CaptureError, CaptureReader, readCapture, type CapturedPacket } from '../src/cli/capture.ts';
+import { CaptureError, CaptureReader, readCapture, type CapturedPacket } from '../src/capture/capture.ts';
 import { describeNode } from './_runtime.ts';
 import { thrownBy } from './_bytes.ts';
 import { chunked, concat, pcapFile, pcapngFile, type PacketRecord } from './_capture-builder.ts';

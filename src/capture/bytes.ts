@@ -1,8 +1,8 @@
-/** Byte helpers of the CLI: parsing hex and base64 input, hex dumps. */
+/** Byte helpers of the CLI and the page: parsing hex and base64 input, hex dumps. */
 
 import { decodeBase64 } from '../bytes/base64.ts';
 
-/** A mistake in what the user gave the CLI: printed as `wsframe: <message>`, exit code 2. */
+/** A mistake in what the user typed: the CLI prints `wsframe: <message>` and exits with 2. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);

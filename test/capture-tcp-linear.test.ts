@@ -7,9 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { TcpReassembler } from '../src/cli/tcp.ts';
-import { RangeSet, type Range } from '../src/cli/range-set.ts';
-import type { TcpSegment } from '../src/cli/packet.ts';
+import { TcpReassembler } from '../src/capture/tcp.ts';
+import { RangeSet, type Range } from '../src/capture/range-set.ts';
+import type { TcpSegment } from '../src/capture/packet.ts';
 import { THRESHOLD, growth } from './_growth.ts';
 
 const SYN = 0x02;

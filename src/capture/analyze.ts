@@ -1,5 +1,5 @@
 /**
- * Turns one direction of a WebSocket byte stream into records for the CLI: every frame (with
+ * Turns one direction of a WebSocket byte stream into records for the CLI and the page: every frame (with
  * Wireshark's field names and byte offsets), every message, and the first violation. Built on
  * the public streaming decoders: frames from `FrameStreamDecoder`, messages from
  * `MessageDecoder`, fed the same bytes.

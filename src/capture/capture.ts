@@ -1,6 +1,6 @@
 /**
  * Capture files into packets: a sans-I/O reader for libpcap and pcapng. Bytes go in by `push`,
- * whole link-layer packets come out of `packets()`, in file order. Layer 6 (CLI only); no `node:`
+ * whole link-layer packets come out of `packets()`, in file order. Layer 6 (src/capture, portable: the CLI and the page); no `node:`
  * imports here — `capture-file.ts` feeds it from the file system.
  *
  * Formats, as specified by the IETF OPSAWG drafts:
