@@ -471,3 +471,19 @@ describe('FrameDecoder.visit', () => {
     expect(() => new FrameDecoder().visit(undefined as unknown as () => void)).toThrow(TypeError);
   });
 });
+
+describe('FrameDecoder small copies', () => {
+  it('carves small masked payloads and keys from one block per decoder, each a separate, correct copy', () => {
+    const frames = Array.from({ length: 40 }, (_, i) => encodeFrame({ opcode: 0x2, payload: patternBytes(i * 7), maskingKey: MASKING_KEY }));
+    const a = [...new FrameDecoder().push(concat(...frames))];
+    const b = [...new FrameDecoder().push(concat(...frames))];
+    a.forEach((frame, i) => expectBytes(frame.payload, patternBytes(i * 7)));
+    a[5].payload.fill(0xff); // writing one copy touches no other
+    a.forEach((frame, i) => { if (i !== 5) expectBytes(frame.payload, patternBytes(i * 7)); });
+    expect(a[1].payload.buffer).toBe(a[2].payload.buffer);
+    expect(a[1].maskingKey!.buffer).toBe(a[1].payload.buffer);
+    expect(a[1].payload.buffer).not.toBe(b[1].payload.buffer); // never shared between decoders
+    const large = [...new FrameDecoder().push(encodeFrame({ opcode: 0x2, payload: patternBytes(300), maskingKey: MASKING_KEY }))][0];
+    expect(large.payload.byteLength).toBe(large.payload.buffer.byteLength);
+  });
+});

@@ -22,6 +22,7 @@ import { applyMask } from '../bytes/mask.ts';
 import { copyXorSmall, FUSED_UNMASK_MAX } from '../bytes/_copy.ts';
 import { copyXorSimd, SIMD_MIN } from '../bytes/_simd.ts';
 import { viewOf } from '../bytes/_bytes.ts';
+import type { BytePool } from './_growing-buffer.ts';
 
 /** First header byte: FIN bit. */
 export const FIN_BIT = 0x80;
@@ -43,19 +44,19 @@ export function rebaseError(error: unknown, delta: number): unknown {
 
 /**
  * The unmasked payload `bytes[start..end)` whose masking key starts at `keyStart` (-1: not
- * masked): a view when not masked, else a fresh unmasked copy (or, with `inPlace`, the view
- * unmasked in place).
+ * masked): a view when not masked, else a fresh unmasked copy from `pool` (or, with `inPlace`,
+ * the view unmasked in place).
  */
-export function unmaskPayload(bytes: Uint8Array, start: number, end: number, keyStart: number, inPlace = false): Uint8Array {
+export function unmaskPayload(bytes: Uint8Array, start: number, end: number, keyStart: number, pool: BytePool, inPlace = false): Uint8Array {
   if (keyStart < 0) return bytes.subarray(start, end);
   const length = end - start;
   if (length <= FUSED_UNMASK_MAX) {
-    const target = inPlace ? bytes.subarray(start, end) : new Uint8Array(length);
+    const target = inPlace ? bytes.subarray(start, end) : pool.take(length);
     copyXorSmall(bytes, start, length, target, 0, bytes[keyStart], bytes[keyStart + 1], bytes[keyStart + 2], bytes[keyStart + 3]);
     return target;
   }
   const maskingKey = viewOf(bytes, keyStart, keyStart + MASKING_KEY_SIZE);
-  const target = inPlace ? bytes.subarray(start, end) : new Uint8Array(length);
+  const target = inPlace ? bytes.subarray(start, end) : pool.take(length);
   if (length < SIMD_MIN || !copyXorSimd(bytes, start, end, target, 0, maskingKey, 0)) {
     if (!inPlace) target.set(viewOf(bytes, start, end));
     applyMask(target, maskingKey);

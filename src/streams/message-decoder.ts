@@ -7,7 +7,7 @@
  */
 
 import { FIN_BIT, FrameReader, OPCODE_BITS, RSV_BITS, rebaseError, unmaskPayload } from './_frame-reader.ts';
-import { BUFFER_OVERHEAD, GrowingBuffer, growScratch, SCRATCH_KEEP } from './_growing-buffer.ts';
+import { BUFFER_OVERHEAD, BytePool, GrowingBuffer, growScratch, SCRATCH_KEEP } from './_growing-buffer.ts';
 import { copyUnmasked, copyXorSmall, FUSED_UNMASK_MAX } from '../bytes/_copy.ts';
 import { viewOf } from '../bytes/_bytes.ts';
 import { unmaskInWindow } from '../bytes/_simd.ts';
@@ -108,7 +108,9 @@ export interface MessageDecoderOptions extends DecodeOptions {
 /**
  * What {@link MessageDecoder} yields. `final` is present only with `streamMessages: true`.
  * Binary, ping and pong `data` is a view into a pushed chunk when the frame was not masked and
- * lay in one chunk, else a fresh copy. Also exported as {@link MessageEvent}.
+ * lay in one chunk, else a fresh copy, yours (one of at most 256 bytes is a view of a block
+ * holding other copies this decoder made, as `FrameDecoder` explains). Also exported as
+ * {@link MessageEvent}.
  */
 export type DecodedMessage =
   | { type: 'text'; data: string; final?: boolean }
@@ -300,6 +302,7 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
   readonly #view = new ReusedMessageView();
   /** Where a masked message in one frame is unmasked when it need not outlive the call. */
   #scratch: Uint8Array = EMPTY;
+  readonly #pool = new BytePool();
 
   /** See {@link MessageDecoderOptions}; `TypeError` / `RangeError` for malformed options. */
   constructor(options: MessageDecoderOptions = {}) {
@@ -496,7 +499,7 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
     this.#beginFrame(opcode, fin, b0 & RSV_BITS, end - start, offset);
     const payloadStart = this.#reader.chunkOffset + start;
     if (opcode >= Opcode.Close) {
-      this.#emitControl(opcode, unmaskPayload(bytes, start, end, keyStart), payloadStart);
+      this.#emitControl(opcode, unmaskPayload(bytes, start, end, keyStart, this.#pool), payloadStart);
       return;
     }
     if (fin && opcode !== Opcode.Continuation && this.#messageRsv === 0) {
@@ -504,7 +507,7 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
       this.#messageOpcode = 0;
       const visitor = this.#visitor;
       if (visitor === undefined && opcode !== Opcode.Text) {
-        this.#emitData(opcode, unmaskPayload(bytes, start, end, keyStart), true);
+        this.#emitData(opcode, unmaskPayload(bytes, start, end, keyStart, this.#pool), true);
         return;
       }
       // Text becomes a string, and a visitor sees the bytes only during its call: either way
@@ -600,7 +603,7 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
     if (maskingKey === undefined) {
       data = bytes.subarray(start, end);
     } else {
-      data = new Uint8Array(end - start);
+      data = this.#pool.take(end - start);
       copyUnmasked(bytes, start, end, data, 0, maskingKey, payloadOffset);
     }
     const piece = text ? this.#textPiece(data, streamOffset) : data;
