@@ -16,7 +16,7 @@ import {
 import { decodeBase64, encodeBase64 } from '../bytes/base64.ts';
 import { concatBytes } from '../bytes/_bytes.ts';
 import { detectTextFormat, parseHex, parseTextInput, TextInputDecoder, toHex, UsageError } from '../capture/bytes.ts';
-import { RFC_EXAMPLES } from './examples.ts';
+import { RFC_EXAMPLES } from '../capture/examples.ts';
 import { StreamAnalyzer, type StreamRecord } from '../capture/analyze.ts';
 import { explainFrameLines, type ExplainOptions } from './explain.ts';
 import { parseFormat, recordLine, type OutputFormat } from './records.ts';
