@@ -4,7 +4,10 @@
  * user's bundler would (ESM, tree-shaken, minified), gzipped at level 9.
  *
  * - whole core: everything the package root exports;
- * - core without permessage-deflate: the same minus the deflate extension's names (budgeted);
+ * - core without permessage-deflate: the codec, streams and handshake — the root's exports minus
+ *   the deflate extension's and the connection engine's names (budgeted);
+ * - connection engine: ServerConnection + ClientConnection, which negotiate permessage-deflate
+ *   and so carry it (budgeted);
  * - frame codec: a tree-shaken import of only decodeFrame + encodeFrame + applyMask (budgeted).
  *
  * Exits 1 when a budgeted figure is over its budget. Also prints the aims of issue 5 and how far
@@ -20,6 +23,8 @@ const ENTRY = './src/index.ts';
 const KB = 1024;
 const CODEC_NAMES = ['decodeFrame', 'encodeFrame', 'applyMask'];
 const DEFLATE_NAME = /deflate/i;
+const CONNECTION_NAMES = ['ServerConnection', 'ClientConnection'];
+const CONNECTION_NAME = /connection/i;
 
 // Issue 5 aims at 10 KB for the core without permessage-deflate and 2 KB for the frame codec.
 // Neither is met yet: with the handshake and the streams the core measures about 18 KB, the codec
@@ -28,8 +33,14 @@ const DEFLATE_NAME = /deflate/i;
 // towards the aims as the code shrinks; raise them only with a reason in the commit message.
 const CORE_AIM = 10 * KB;
 const CODEC_AIM = 2 * KB;
-const CORE_BUDGET = 20 * KB;
-const CODEC_BUDGET = 3.5 * KB;
+// 20 KB until the handshake strictness sweep (every writer validates what it writes; RFC 3986
+// host grammar) and the lazy, visitor-capable decoders of issue 15: 21.5 KB measured then.
+const CORE_BUDGET = 24 * KB;
+// 3.5 KB until encodeMessage gained its inline single-frame path and 16 KiB key pool (issue 15).
+const CODEC_BUDGET = 4 * KB;
+// The engine with the handshake, the message streams and permessage-deflate (which it
+// negotiates: its inflater and deflater are about 10 KB of this) measured 30.3 KB (issue 13).
+const CONNECTION_BUDGET = 34 * KB;
 
 /** Bundles `contents` (an ES module in the repository root) and returns its sizes in bytes. */
 async function measure(contents) {
@@ -60,14 +71,16 @@ async function measure(contents) {
 
 const names = (list) => `{ ${list.join(', ')} }`;
 const whole = await measure(`export * from '${ENTRY}';`);
-const withoutDeflate = whole.exports.filter((name) => !DEFLATE_NAME.test(name));
+const withoutDeflate = whole.exports.filter((name) => !DEFLATE_NAME.test(name) && !CONNECTION_NAME.test(name));
 const core = await measure(`export ${names(withoutDeflate)} from '${ENTRY}';`);
 const codec = await measure(`export ${names(CODEC_NAMES)} from '${ENTRY}';`);
+const connection = await measure(`export ${names(CONNECTION_NAMES)} from '${ENTRY}';`);
 
 const rows = [
   { name: 'whole core', ...whole },
   { name: 'core without permessage-deflate', ...core, budget: CORE_BUDGET, aim: CORE_AIM },
   { name: 'frame codec (decodeFrame + encodeFrame + applyMask)', ...codec, budget: CODEC_BUDGET, aim: CODEC_AIM },
+  { name: 'connection engine (ServerConnection + ClientConnection)', ...connection, budget: CONNECTION_BUDGET },
 ];
 const over = rows.filter((row) => row.budget !== undefined && row.gzipped > row.budget);
 
