@@ -87,10 +87,10 @@ export function frameVisit(chunks: Uint8Array[], options: { unmaskInPlace?: bool
 }
 
 /** Counts data messages only (payload bytes, or string length for text); pings are decoded and dropped. */
-export function messageDecoder(chunks: Uint8Array[], options: { fresh?: boolean } = {}): DecodeRun {
+export function messageDecoder(chunks: Uint8Array[], options: { fresh?: boolean; unmaskInPlace?: boolean } = {}): DecodeRun {
   const input = feeder(chunks, options.fresh === true);
   return () => {
-    const decoder = new MessageDecoder({ role: 'server', maxPayloadLength: MAX, maxMessageLength: MAX });
+    const decoder = new MessageDecoder({ role: 'server', maxPayloadLength: MAX, maxMessageLength: MAX, unmaskInPlace: options.unmaskInPlace });
     let total = 0;
     for (const chunk of input()) {
       decoder.push(chunk);

@@ -538,3 +538,25 @@ describe('MessageDecoder.visit', () => {
     expect(() => new MessageDecoder().visit(null as unknown as () => void)).toThrow(TypeError);
   });
 });
+
+describe('MessageDecoder unmaskInPlace', () => {
+  it('yields the same events and errors as copying, for any chunking, iterated or visited', () => {
+    fc.assert(
+      fc.property(streamArbitrary, splitsArbitrary, (bytes, cuts) => {
+        const whole = run(bytes, 'whole');
+        const expected = { events: whole.events, error: whole.error };
+        const inPlace = run(bytes.slice(), cuts, { unmaskInPlace: true });
+        expect({ events: inPlace.events, error: inPlace.error }).toEqual(expected);
+        expect(visitAll(bytes.slice(), cuts, { unmaskInPlace: true })).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('hands out a masked binary message as a view of its chunk, unmasked there', () => {
+    const chunk = encodeFrame({ opcode: 0x2, payload: patternBytes(5000), maskingKey: new Uint8Array([9, 8, 7, 6]) });
+    const [event] = new MessageDecoder({ role: 'server', unmaskInPlace: true }).push(chunk);
+    expect(event.type === 'binary' && event.data.buffer).toBe(chunk.buffer);
+    expectBytes(chunk.subarray(8), patternBytes(5000));
+  });
+});

@@ -8,7 +8,7 @@
 
 import { FIN_BIT, FrameReader, OPCODE_BITS, RSV_BITS, rebaseError, unmaskPayload } from './_frame-reader.ts';
 import { BUFFER_OVERHEAD, BytePool, GrowingBuffer, growScratch, SCRATCH_KEEP } from './_growing-buffer.ts';
-import { copyUnmasked, copyXorSmall, FUSED_UNMASK_MAX } from '../bytes/_copy.ts';
+import { copyUnmasked, copyXorSmall, FUSED_UNMASK_MAX, unmaskInPlace } from '../bytes/_copy.ts';
 import { viewOf } from '../bytes/_bytes.ts';
 import { unmaskInWindow } from '../bytes/_simd.ts';
 import { decodeUtf8, decodeValidatedUtf8, encodeUtf8 } from '../base/_host.ts';
@@ -95,6 +95,13 @@ export interface MessageDecoderOptions extends DecodeOptions {
    * Text pieces never split a code point and are still validated fail-fast. Default false.
    */
   streamMessages?: boolean;
+  /**
+   * Unmask masked payloads inside the pushed chunks, as ws does, instead of copying them: a
+   * binary, ping or pong message in one frame in one chunk (and, with `streamMessages`, every
+   * piece) is then a view into its chunk, with no copy and no allocation. Mutates the chunks you
+   * push: for callers that own them (a socket adapter's reads). Default false.
+   */
+  unmaskInPlace?: boolean;
   /**
    * What to do with bytes after a close frame: `'error'` (default) fails with 1002
    * `DATA_AFTER_CLOSE` (RFC 6455 §5.5.1: nothing may follow a close frame); `'ignore'` drops
@@ -303,6 +310,7 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
   /** Where a masked message in one frame is unmasked when it need not outlive the call. */
   #scratch: Uint8Array = EMPTY;
   readonly #pool = new BytePool();
+  readonly #unmaskInPlace: boolean;
 
   /** See {@link MessageDecoderOptions}; `TypeError` / `RangeError` for malformed options. */
   constructor(options: MessageDecoderOptions = {}) {
@@ -331,6 +339,7 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
     this.#maxMessageLength = maxMessageLength;
     this.#maxBufferedBytes = maxBufferedBytes;
     this.#streaming = options.streamMessages === true;
+    this.#unmaskInPlace = options.unmaskInPlace === true;
     this.#ignoreAfterClose = afterClose === 'ignore';
     this.#extensions = extensions;
     this.#extensionBits = bits;
@@ -499,7 +508,7 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
     this.#beginFrame(opcode, fin, b0 & RSV_BITS, end - start, offset);
     const payloadStart = this.#reader.chunkOffset + start;
     if (opcode >= Opcode.Close) {
-      this.#emitControl(opcode, unmaskPayload(bytes, start, end, keyStart, this.#pool), payloadStart);
+      this.#emitControl(opcode, unmaskPayload(bytes, start, end, keyStart, this.#pool, this.#unmaskInPlace), payloadStart);
       return;
     }
     if (fin && opcode !== Opcode.Continuation && this.#messageRsv === 0) {
@@ -507,7 +516,7 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
       this.#messageOpcode = 0;
       const visitor = this.#visitor;
       if (visitor === undefined && opcode !== Opcode.Text) {
-        this.#emitData(opcode, unmaskPayload(bytes, start, end, keyStart, this.#pool), true);
+        this.#emitData(opcode, unmaskPayload(bytes, start, end, keyStart, this.#pool, this.#unmaskInPlace), true);
         return;
       }
       // Text becomes a string, and a visitor sees the bytes only during its call: either way
@@ -525,7 +534,9 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
           return;
         }
       }
-      if (keyStart >= 0) {
+      if (keyStart >= 0 && visitor !== undefined && this.#unmaskInPlace) {
+        unmaskInPlace(bytes, start, end, viewOf(bytes, keyStart, keyStart + MASKING_KEY_SIZE), 0);
+      } else if (keyStart >= 0) {
         data = growScratch(this.#scratch, end - start);
         if (data.length <= SCRATCH_KEEP) this.#scratch = data;
         unmaskInto(bytes, start, end, keyStart, data);
@@ -601,6 +612,9 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
     }
     let data: Uint8Array;
     if (maskingKey === undefined) {
+      data = bytes.subarray(start, end);
+    } else if (this.#unmaskInPlace) {
+      unmaskInPlace(bytes, start, end, maskingKey, payloadOffset);
       data = bytes.subarray(start, end);
     } else {
       data = this.#pool.take(end - start);
