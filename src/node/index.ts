@@ -14,15 +14,23 @@
  *
  * @example
  * ```ts
+ * import { once } from 'node:events';
  * import { createServer } from 'node:http';
  * import { handleUpgrade, connect } from 'wsframe/node';
- * const server = createServer().listen(8080);
+ * const server = createServer().listen(0, '127.0.0.1');
  * server.on('upgrade', (request, socket, head) =>
  *   handleUpgrade(request, socket, head, {}, (ws) => ws.on('message', (data) => ws.send(data))));
- * const ws = connect('ws://127.0.0.1:8080/');
- * ws.on('message', (data) => console.log(data));
+ * await once(server, 'listening');
+ * const { port } = server.address() as { port: number };
+ * const ws = connect(`ws://127.0.0.1:${port}/`);
+ * const echoed = new Promise((resolve) => ws.on('message', resolve));
  * await ws.opened;
  * ws.send('Hello');
+ * console.log(await echoed); // Hello
+ * ws.close(1000, 'done');
+ * const { code, reason, wasClean } = await ws.closed;
+ * console.log(code, reason, wasClean); // 1000 done true
+ * server.close();
  * ```
  *
  * @module
