@@ -72,6 +72,16 @@ export interface ExplainedField {
   meaning: string;
 }
 
+/**
+ * What follows a field's name when it is explained in one line, as `wsframe explain` and the
+ * page both show it: ` 0x1: text frame: UTF-8 text`, ` 5 (7-bit form: …)`, `: payload byte i …`.
+ */
+export function describeField(field: ExplainedField): string {
+  const value = field.value === '' ? '' : ` ${field.value}`;
+  if (field.meaning === '') return value;
+  return field.key === 'payloadLength' ? `${value} (${field.meaning})` : `${value}: ${field.meaning}`;
+}
+
 /** Why a frame is not valid: the error a strict peer fails the connection with. */
 export interface ExplainedViolation {
   status: 'invalid';

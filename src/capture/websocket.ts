@@ -81,6 +81,11 @@ export interface WebSocketTrackerOptions {
    * WebSocket (a note) and dropped.
    */
   maxBacklogBytes?: number;
+  /**
+   * Gets the WebSocket bytes of each direction as they are analysed, after the handshake: the
+   * records' `offset`s count from the first of them. A view: copy what you keep.
+   */
+  onBytes?: (stream: number, from: Direction, data: Uint8Array) => void;
   /** Gets a note for each TCP stream with payload that is not decoded as WebSocket, saying why. */
   onNote?: (note: StreamNote) => void;
 }
@@ -324,6 +329,7 @@ export class WebSocketTracker {
     const analyzer = connection.analyzers[from];
     if (analyzer === undefined || connection.stopped[from]) return [];
     const tag = this.#tag(connection.stream, from, time, packet);
+    this.#options.onBytes?.(connection.stream, from, data);
     return analyzer.push(data).map((record) => ({ ...record, ...tag }));
   }
 

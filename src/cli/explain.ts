@@ -4,7 +4,7 @@
  * named, the payload is shown as sent and unmasked, and each frame gets a verdict.
  */
 
-import { explainFrames as explainModel, type ExplainedField, type ExplainedFrame, type ExplainOptions as ModelOptions } from '../capture/explain.ts';
+import { describeField, explainFrames as explainModel, type ExplainedField, type ExplainedFrame, type ExplainOptions as ModelOptions } from '../capture/explain.ts';
 import { hexDump, toHex } from '../capture/bytes.ts';
 import type { Style } from './style.ts';
 
@@ -40,11 +40,8 @@ export function* explainFrameLines(bytes: Uint8Array, style: Style, options: Exp
   return next.value;
 }
 
-/** The text of one field after its name: `0x1: text frame…`, `5 (7-bit form…)`, `: payload byte i…`. */
 function fieldText(field: ExplainedField, style: Style): string {
-  const value = field.value === '' ? '' : ` ${field.value}`;
-  if (field.meaning === '') return `${style.field(field.name)}${value}`;
-  return field.key === 'payloadLength' ? `${style.field(field.name)}${value} (${field.meaning})` : `${style.field(field.name)}${value}: ${field.meaning}`;
+  return `${style.field(field.name)}${describeField(field)}`;
 }
 
 function frameLines(bytes: Uint8Array, frame: ExplainedFrame, style: Style, options: ExplainOptions): string[] {
