@@ -33,6 +33,8 @@ export const OPCODE_BITS = 0x0f;
 const MASK_BIT = 0x80;
 const LENGTH_BITS = 0x7f;
 const NOT_IN_PAYLOAD = -1;
+/** Queue slots kept once the queue is empty (iterated lazily it holds one item at a time). */
+const QUEUE_KEEP = 16;
 
 /** The error thrown again at another base offset (the same code and message). */
 export function rebaseError(error: unknown, delta: number): unknown {
@@ -168,6 +170,8 @@ export class FrameReader<T> {
     if (head + 1 === this.#tail) {
       this.#head = 0;
       this.#tail = 0;
+      // Pushes left uniterated queue many items at once: that much room is not kept.
+      if (queue.length > QUEUE_KEEP) queue.length = 0;
     } else {
       this.#head = head + 1;
     }
