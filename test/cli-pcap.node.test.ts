@@ -29,6 +29,8 @@ const summary = (records: PcapRecord[]) => records.map((record) => {
   if (record.type === 'frame') return `${record.from} frame ${record['websocket.opcode']} ${record['websocket.payload_length']} ${record.verdict === 'valid' ? 'valid' : record.verdict.code}`;
   if (record.type === 'message') return `${record.from} ${record.kind} ${record.kind === 'text' ? record.text : record.kind === 'close' ? `${record.code} ${record.reason}` : record.base64}`;
   if (record.type === 'gap') return `${record.from} gap ${record.bytes}`;
+  if (record.type === 'lost') return `${record.from} lost ${record.what} @${record.offset} ${record.bytes}`;
+  if (record.type === 'resync') return `${record.from} resync @${record.offset} skipped ${record.skipped}`;
   return `${record.from} error ${record.closeCode} ${record.code}`;
 });
 
@@ -114,7 +116,7 @@ describe('wsframe pcap analysis', () => {
     expect(records[0]).toMatchObject({ type: 'connection', stream: 1, status: 403 });
   });
 
-  it('reports a gap in a direction and stops decoding it, keeping the other direction', async () => {
+  it('reports a gap in a direction and what it cut as lost, keeping the other direction', async () => {
     const capture = pcapFile(packets({ client: ['10.0.0.1', 6], server: ['10.0.0.2', 80] }, [
       ['c', REQUEST], ['s', RESPONSE],
       ['c', hello.subarray(0, 3)],
@@ -122,7 +124,8 @@ describe('wsframe pcap analysis', () => {
       ['s', encodeFrame({ opcode: 9 })],
     ]), { linkType: 1 });
     const records = await analyze(capture);
-    expect(summary(records)).toEqual(['connection /chat?room=1 chat true', 'server frame 9 0 valid', 'server ping ', 'client gap 3']);
+    // The 5 bytes after the gap chain to no frame: lost too, never decoded.
+    expect(summary(records)).toEqual(['connection /chat?room=1 chat true', 'server frame 9 0 valid', 'server ping ', 'client gap 3', 'client lost frame @0 6', 'client lost bytes @6 5']);
   });
 
   it('reads the same conversation from pcapng', async () => {
@@ -231,7 +234,7 @@ describe('wsframe pcap: notes on streams that are not decoded', () => {
     expect(records).toEqual([]);
     expect(notes).toEqual([{
       stream: 0, client: '10.0.0.1:2000', server: '10.0.0.2:9001', kind: 'websocket-frames',
-      message: 'looks like WebSocket frames without their handshake (the capture started mid-connection): wsframe needs the handshake; tshark decodes them with -d tcp.port==9001,websocket',
+      message: 'looks like WebSocket frames without their handshake (the capture started mid-connection): decode them with --decode-as 9001 (tshark: -d tcp.port==9001,websocket)',
     }]);
   });
 

@@ -50,7 +50,24 @@ export interface FrameRecord {
 export type MessageRecord =
   | { type: 'message'; kind: 'text'; length: number; text: string; compressed: boolean; truncated?: true }
   | { type: 'message'; kind: 'binary' | 'ping' | 'pong'; length: number; base64: string; compressed: boolean; truncated?: true }
-  | { type: 'message'; kind: 'close'; length: number; code: number | null; reason: string; compressed: false };
+  | { type: 'message'; kind: 'close'; length: number; code: number | null; reason: string; compressed: false }
+  | CompressedMessageRecord;
+
+/**
+ * A compressed message that could not be inflated: the permessage-deflate parameters are not known
+ * (`--decode-as` without `--extensions`) or the compression window was lost in a gap. `length` and
+ * `base64` are the compressed payload's; `messageKind` is what it inflates to.
+ */
+export interface CompressedMessageRecord {
+  type: 'message';
+  kind: 'compressed';
+  messageKind: 'text' | 'binary';
+  length: number;
+  base64: string;
+  compressed: true;
+  inflated: false;
+  truncated?: true;
+}
 
 export interface ErrorRecord {
   type: 'error';
@@ -73,6 +90,11 @@ export interface AnalyzerOptions {
   maxShownMessage?: number;
   /** Largest message accepted (default 64 MiB); memory is bounded by it, not by the stream. */
   maxMessageLength?: number;
+  /**
+   * RSV1 is allowed on a message's first frame but the compression is unknown (no `extensions`):
+   * such messages are reported as `kind: 'compressed'`, not inflated and not checked.
+   */
+  compressedUnknown?: boolean;
 }
 
 interface OpenFrame {
@@ -95,15 +117,37 @@ export class StreamAnalyzer {
   #framesEnd = 0;
   // RSV1 of each data message's first frame, in order: data messages complete in that order.
   readonly #compressed: boolean[] = [];
+  // Payloads of compressed messages whose compression is unknown, in the order they complete.
+  readonly #opaque: Uint8Array[] = [];
+  readonly #opaqueLengths: number[] = [];
 
   constructor(options: AnalyzerOptions = {}) {
     const maxMessageLength = options.maxMessageLength ?? 64 * 1024 * 1024;
     const common = { role: options.role, maxPayloadLength: Math.max(maxMessageLength, 125) };
-    const allowedRsv = { rsv1: options.extensions?.some((e) => e.rsv.rsv1 === true) ?? false };
+    const extensions = options.compressedUnknown === true && (options.extensions ?? []).length === 0
+      ? [this.#opaqueExtension()]
+      : options.extensions ?? [];
+    const allowedRsv = { rsv1: extensions.some((e) => e.rsv.rsv1 === true) };
     this.#frames = new FrameStreamDecoder({ ...common, allowedRsv });
-    this.#messages = new MessageDecoder({ ...common, maxMessageLength, extensions: options.extensions ?? [] });
+    this.#messages = new MessageDecoder({ ...common, maxMessageLength, extensions });
     this.#maxShown = options.maxShownPayload ?? 4096;
     this.#maxShownMessage = options.maxShownMessage ?? Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Owns RSV1 without knowing the compression: keeps the payload (up to the display limit) and
+   * hands the message decoder nothing to validate.
+   */
+  #opaqueExtension(): MessageExtension {
+    return {
+      name: 'permessage-deflate (parameters unknown)',
+      rsv: { rsv1: true },
+      decodeMessage: (payload) => {
+        this.#opaque.push(payload.slice(0, Math.min(payload.length, this.#maxShownMessage)));
+        this.#opaqueLengths.push(payload.length);
+        return EMPTY;
+      },
+    };
   }
 
   /** Whether a violation ended the analysis. */
@@ -232,6 +276,14 @@ export class StreamAnalyzer {
 
   #messageRecord(event: MessageEventLike): MessageRecord {
     const max = this.#maxShownMessage;
+    if ((event.type === 'text' || event.type === 'binary') && this.#compressed[0] === true && this.#opaque.length > 0) {
+      this.#compressed.shift();
+      const shown = this.#opaque.shift()!;
+      const length = this.#opaqueLengths.shift()!;
+      const record: CompressedMessageRecord = { type: 'message', kind: 'compressed', messageKind: event.type, length, base64: encodeBase64(shown), compressed: true, inflated: false };
+      if (shown.length < length) record.truncated = true;
+      return record;
+    }
     switch (event.type) {
       case 'text': {
         const bytes = encodeUtf8(event.data);
@@ -257,6 +309,8 @@ export class StreamAnalyzer {
     return { base64: encodeBase64(data.subarray(0, this.#maxShownMessage)), truncated: true };
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 // RFC 6455 §5.2: the header is 2 bytes, then 2 or 8 bytes of extended length, then the key.
 const EXTENDED_16_HEADER = 4;

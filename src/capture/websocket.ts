@@ -10,6 +10,7 @@ import {
 } from '../index.ts';
 import { parseHead } from '../handshake/_http.ts';
 import { StreamAnalyzer, type Direction, type StreamRecord } from './analyze.ts';
+import { ResyncingAnalyzer, type LostRecord, type ResyncRecord } from './resync.ts';
 import type { TcpEvent } from './tcp.ts';
 
 /** What a decrypted connection negotiated: the connection record's `tls` field. */
@@ -41,9 +42,17 @@ export interface ConnectionRecord {
   tls?: TlsInfo;
   /** Wireshark's frame number (from 1) of the packet that completed the 101 response head. */
   'frame.number'?: number;
+  /**
+   * Set on a connection decoded without its handshake (`--decode-as`): the target it matched.
+   * `resource` is then `''`, `status` 0, `acceptValid` false, `extensions` what `--extensions` gave.
+   */
+  decodeAs?: string;
 }
 
-/** A stretch of one direction that the capture lacks: decoding of that direction stops. */
+/**
+ * A stretch of one direction that the capture lacks, at `offset` in the direction's WebSocket
+ * bytes. What it cut is reported as `lost`; decoding goes on where a `resync` record says.
+ */
 export interface GapRecord {
   type: 'gap';
   offset: number;
@@ -65,7 +74,13 @@ export interface RecordTag {
 
 export type PcapRecord =
   | ConnectionRecord
-  | ((StreamRecord | GapRecord) & RecordTag);
+  | ((StreamRecord | GapRecord | LostRecord | ResyncRecord) & RecordTag);
+
+/** A `--decode-as [host:]port` target: connections with this endpoint are WebSocket, it is the server. */
+export interface DecodeAsTarget {
+  host?: string;
+  port: number;
+}
 
 /** Makes permessage-deflate (or other) extensions for a negotiated Sec-WebSocket-Extensions value. */
 export type ExtensionFactory = (negotiated: string, direction: Direction) => MessageExtension[];
@@ -88,6 +103,16 @@ export interface WebSocketTrackerOptions {
   onBytes?: (stream: number, from: Direction, data: Uint8Array) => void;
   /** Gets a note for each TCP stream with payload that is not decoded as WebSocket, saying why. */
   onNote?: (note: StreamNote) => void;
+  /**
+   * Connections to decode without a handshake (Wireshark's decode-as): the endpoint that matches is
+   * the server. Frame boundaries are found by the scan of `resync.ts`.
+   */
+  decodeAs?: readonly DecodeAsTarget[];
+  /**
+   * The Sec-WebSocket-Extensions answer to assume for `decodeAs` connections; without it,
+   * compressed messages are reported as `kind: 'compressed'` (not inflated).
+   */
+  decodeAsExtensions?: string;
 }
 
 /** What a TCP stream that was not decoded looked like. */
@@ -146,9 +171,13 @@ interface Connection {
   backlogBytes: number;
   /** The first bytes seen in each direction, to say what a stream that is not WebSocket looks like. */
   firstBytes: Record<Direction, Uint8Array | undefined>;
-  analyzers: Record<Direction, StreamAnalyzer | undefined>;
+  analyzers: Record<Direction, ResyncingAnalyzer | undefined>;
   stopped: Record<Direction, boolean>;
   closed: number;
+  /** The `--decode-as` target this connection matched. */
+  decodeAs?: string;
+  /** The reassembler's client is the `--decode-as` server: directions are swapped. */
+  swapped?: boolean;
 }
 
 /**
@@ -181,8 +210,11 @@ export class WebSocketTracker {
   handle(event: TcpEvent, packet?: number): PcapRecord[] {
     this.#packet = packet;
     if (event.type === 'open') {
+      const target = this.#options.decodeAs === undefined ? undefined : matchDecodeAs(this.#options.decodeAs, event.client, event.server);
+      const swapped = target?.side === 'client';
       this.#connections.set(event.stream, {
-        stream: event.stream, client: event.client, server: event.server, time: event.time,
+        decodeAs: target?.name, swapped,
+        stream: event.stream, client: swapped ? event.server : event.client, server: swapped ? event.client : event.server, time: event.time,
         handshakeSeen: event.handshakeSeen, state: 'request', requestReader: undefined, responseReader: undefined,
         request: undefined, clientBacklog: [], backlogBytes: 0, firstBytes: { client: undefined, server: undefined },
         analyzers: { client: undefined, server: undefined }, stopped: { client: false, server: false }, closed: 0,
@@ -191,15 +223,17 @@ export class WebSocketTracker {
     }
     const connection = this.#connections.get(event.stream);
     if (connection === undefined) return [];
+    if (connection.swapped === true) event = { ...event, from: event.from === 'client' ? 'server' : 'client' };
     const tag = this.#tag(event.stream, event.from, event.time, packet);
     if (event.type === 'gap') {
       if (connection.state !== 'websocket') {
         this.#drop(connection, 'gap', `${event.bytes} bytes of the ${event.from} side are missing from the capture before the WebSocket handshake completed`);
         return [];
       }
-      if (connection.stopped[event.from]) return [];
-      connection.stopped[event.from] = true;
-      return [{ type: 'gap', offset: event.offset, bytes: event.bytes, ...tag }];
+      const analyzer = connection.analyzers[event.from];
+      if (connection.stopped[event.from] || analyzer === undefined) return [];
+      const gap: PcapRecord = { type: 'gap', offset: analyzer.position, bytes: event.bytes, ...tag };
+      return [gap, ...analyzer.gap(event.bytes).map((record) => ({ ...record, ...tag }))];
     }
     if (event.type === 'close') return this.#close(connection, event.from, tag);
     connection.firstBytes[event.from] ??= event.data.slice(0, HTTP2_PREFACE.length);
@@ -245,6 +279,16 @@ export class WebSocketTracker {
 
   #data(connection: Connection, from: Direction, time: number, data: Uint8Array): PcapRecord[] {
     if (connection.state === 'websocket') return this.#frames(connection, from, time, data, this.#packet);
+    if (connection.decodeAs !== undefined && connection.state === 'request' && connection.requestReader === undefined && !(from === 'client' && startsLike(data, GET))) {
+      // No handshake in the capture: decoded as WebSocket, as --decode-as says.
+      const record: ConnectionRecord = {
+        type: 'connection', stream: connection.stream, client: connection.client, server: connection.server, time: connection.time,
+        resource: '', protocol: null, extensions: this.#options.decodeAsExtensions ?? null, acceptValid: false, status: 0, decodeAs: connection.decodeAs,
+      };
+      if (this.#packet !== undefined) record['frame.number'] = this.#packet;
+      this.#startWebSocket(connection, record.extensions, true);
+      return [record, ...this.#frames(connection, from, time, data, this.#packet)];
+    }
     if (from === 'client') {
       if (connection.state === 'response') {
         connection.backlogBytes += data.length;
@@ -298,20 +342,42 @@ export class WebSocketTracker {
       this.#connections.delete(connection.stream);
       return [record];
     }
-    connection.state = 'websocket';
-    const make = (direction: Direction) => new StreamAnalyzer({
-      role: direction === 'client' ? 'server' : 'client',
-      maxMessageLength: this.#options.maxMessageLength,
-      maxShownPayload: this.#options.maxShownPayload,
-      maxShownMessage: this.#options.maxShownPayload,
-      extensions: record.extensions === null ? [] : (this.#options.extensionsFor ?? negotiatedExtensions)(record.extensions, direction),
-    });
-    connection.analyzers = { client: make('client'), server: make('server') };
+    this.#startWebSocket(connection, record.extensions, false);
     const records: PcapRecord[] = [record];
     for (const pending of connection.clientBacklog) records.push(...this.#frames(connection, 'client', pending.time, pending.data, pending.packet));
     connection.clientBacklog = [];
     if (result.rest.length > 0) records.push(...this.#frames(connection, 'server', time, result.rest, this.#packet));
     return records;
+  }
+
+  /**
+   * Both directions decoded from here on, through analyzers that survive gaps. `scanFirst`: the
+   * frame boundaries are not known yet (no handshake). After a gap, or without a handshake and
+   * without extensions, compressed messages whose window may be lost are not inflated.
+   */
+  #startWebSocket(connection: Connection, extensions: string | null, scanFirst: boolean): void {
+    connection.state = 'websocket';
+    const make = (direction: Direction) => {
+      const role = direction === 'client' ? 'server' : 'client';
+      const extensionsFor = () => extensions === null ? [] : (this.#options.extensionsFor ?? negotiatedExtensions)(extensions, direction);
+      const maxMessageLength = this.#options.maxMessageLength;
+      return new ResyncingAnalyzer({
+        scanFirst,
+        chain: { role, rsv1: scanFirst || extensionsFor().some((e) => e.rsv.rsv1 === true), maxPayloadLength: maxMessageLength },
+        analyzer: (afterGap) => {
+          let negotiated = extensionsFor();
+          const windowLost = afterGap && negotiated.some((e) => !(e instanceof PerMessageDeflate) ||
+            !(direction === 'server' ? e.params.serverNoContextTakeover : e.params.clientNoContextTakeover));
+          if (windowLost) negotiated = [];
+          return new StreamAnalyzer({
+            role, maxMessageLength, extensions: negotiated,
+            compressedUnknown: windowLost || (scanFirst && extensions === null),
+            maxShownPayload: this.#options.maxShownPayload, maxShownMessage: this.#options.maxShownPayload,
+          });
+        },
+      });
+    };
+    connection.analyzers = { client: make('client'), server: make('server') };
   }
 
   /** The head once complete; a head that cannot be read means no WebSocket on this connection. */
@@ -372,6 +438,19 @@ function startsLike(data: Uint8Array, prefix: readonly number[]): boolean {
   return data.length > 0;
 }
 
+/** Which side of a connection a `--decode-as` target names (that side is the server), if any. */
+function matchDecodeAs(targets: readonly DecodeAsTarget[], client: string, server: string): { side: Direction; name: string } | undefined {
+  for (const target of targets) {
+    const name = target.host === undefined ? String(target.port) : `${target.host}:${target.port}`;
+    for (const [side, endpoint] of [['server', server], ['client', client]] as const) {
+      const cut = endpoint.lastIndexOf(':');
+      const host = endpoint.slice(0, cut).replace(/^\[|\]$/g, '');
+      if (endpoint.slice(cut + 1) === String(target.port) && (target.host === undefined || target.host === host)) return { side, name };
+    }
+  }
+  return undefined;
+}
+
 function portOf(endpoint: string): string {
   return endpoint.slice(endpoint.lastIndexOf(':') + 1);
 }
@@ -399,6 +478,14 @@ function describeStream(connection: Connection): [StreamNoteKind, string] {
   const { client, server } = connection.firstBytes;
   const first = client ?? server!;
   const port = portOf(connection.server);
+  // Mid-connection the first sender may be either side: a masked frame is a client's; else
+  // servers usually have the lower port.
+  const senderPort = portOf(client !== undefined ? connection.client : connection.server);
+  const otherPort = portOf(client !== undefined ? connection.server : connection.client);
+  const masked = first.length >= 2 && (first[1] & 0x80) !== 0;
+  const serverPort = connection.handshakeSeen ? port
+    : looksLikeFrame(first) ? (masked ? otherPort : senderPort)
+    : String(Math.min(Number(port), Number(portOf(connection.client))));
   const midStream = connection.handshakeSeen ? '' : ' (the capture started mid-connection)';
   if (first.length >= 2 && first[0] === TLS_HANDSHAKE && first[1] === TLS_MAJOR_VERSION) {
     return ['tls', `TLS on port ${port}: if this is wss://, the frames are encrypted and wsframe cannot read them; decrypt the capture first (Wireshark with an SSLKEYLOGFILE key log, then export the plaintext)`];
@@ -410,8 +497,9 @@ function describeStream(connection: Connection): [StreamNoteKind, string] {
     return ['http', `HTTP/1 on port ${port} without a WebSocket upgrade${midStream}`];
   }
   if (looksLikeFrame(first)) {
-    return ['websocket-frames', `looks like WebSocket frames without their handshake${midStream}: wsframe needs the handshake; tshark decodes them with -d tcp.port==${port},websocket`];
+    return ['websocket-frames', `looks like WebSocket frames without their handshake${midStream}: decode them with --decode-as ${serverPort} (tshark: -d tcp.port==${serverPort},websocket)`];
   }
   const from: Direction = client !== undefined ? 'client' : 'server';
-  return ['not-http', `not HTTP${midStream}: the ${from}'s first bytes are ${Array.from(first.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ')}`];
+  const hint = connection.handshakeSeen ? '' : `; if it is WebSocket: --decode-as ${serverPort}`;
+  return ['not-http', `not HTTP${midStream}: the ${from}'s first bytes are ${Array.from(first.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ')}${hint}`];
 }

@@ -21,7 +21,7 @@ import { StreamAnalyzer, type StreamRecord } from '../capture/analyze.ts';
 import { explainFrameLines, type ExplainOptions } from './explain.ts';
 import { parseFormat, recordLine, type OutputFormat } from './records.ts';
 import { analyzeCapture } from './pcap.ts';
-import { negotiatedExtensions, type PcapRecord, type StreamNote } from '../capture/websocket.ts';
+import { negotiatedExtensions, type DecodeAsTarget, type PcapRecord, type StreamNote } from '../capture/websocket.ts';
 import { readKeyLogOption } from './tls/capture-layer.ts';
 import type { TlsInfo } from './tls/decryptor.ts';
 import { CaptureError } from '../capture/capture.ts';
@@ -127,7 +127,7 @@ frame), 2 no bytes, unreadable input or a usage mistake.
 `,
   pcap: `Usage: wsframe pcap <file|-> [--format text|json|ndjson] [--stream N] [--messages-only]
                    [--max-message <bytes>] [--max-payload <bytes>]
-                   [--keylog <file>]
+                   [--keylog <file>] [--decode-as [host:]port]... [--extensions <value>]
 
 Reads a libpcap or pcapng capture (Ethernet with VLAN tags, Linux SLL/SLL2, raw IP, BSD
 loopback; IPv4 and IPv6), reassembles each TCP connection by sequence number, finds HTTP Upgrade
@@ -150,8 +150,19 @@ largest message and the reassembly window, not by the capture. --max-payload cut
 the output as decode's does. JSON records carry Wireshark's frame.number (the packet that
 completed them) and field names (websocket.payload_length_ext_16, ..._ext_64, ...).
 
+A capture that starts after the handshake is decoded with --decode-as [host:]port (Wireshark's
+term; repeatable): connections with that endpoint are WebSocket and it is the server. Frame
+boundaries are found by a strict scan (four consecutive frames whose lengths chain, masked
+exactly when the client sent them, in message order), reported as a resync record where it
+locks on; compressed messages are shown as such, not inflated, unless --extensions gives the
+Sec-WebSocket-Extensions answer to assume. After bytes missing from a capture (a gap), the gap
+is reported with its size, what it cut as lost (never decoded as valid), and decoding resumes
+where the same scan locks on again; a gap makes the exit status 1.
+
 Examples:
   wsframe pcap capture.pcapng
+  wsframe pcap mid-connection.pcapng --decode-as 9001
+  wsframe pcap capture.pcapng --decode-as 10.0.0.2:80 --extensions permessage-deflate
   wsframe pcap capture.pcap --format ndjson --messages-only
   wsframe pcap capture.pcapng --stream 2 --format json
   wsframe pcap wss.pcapng --keylog keys.log
@@ -326,7 +337,7 @@ async function pcapCommand(args: string[], io: CliIO): Promise<number> {
     options: {
       format: { type: 'string' }, stream: { type: 'string' }, 'messages-only': { type: 'boolean' }, 'max-message': { type: 'string' },
       keylog: { type: 'string' },
-      'max-payload': { type: 'string' },
+      'max-payload': { type: 'string' }, 'decode-as': { type: 'string', multiple: true }, extensions: { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('pcap needs exactly one capture file (or - for standard input)');
@@ -338,6 +349,11 @@ async function pcapCommand(args: string[], io: CliIO): Promise<number> {
   const maxMessageLength = byteCount(values['max-message'], '--max-message');
   const maxShownPayload = byteCount(values['max-payload'], '--max-payload');
   const keyLog = readKeyLogOption(values.keylog, io);
+  const decodeAs = values['decode-as']?.map(decodeAsOption);
+  if (values.extensions !== undefined) {
+    if (decodeAs === undefined) throw new UsageError('--extensions belongs to --decode-as (a handshake in the capture says what was negotiated)');
+    extensionsOption(values.extensions, 'client');
+  }
   const { chunks, size } = io.openFile(positionals[0]);
   const style = styleFor(io.stdout, io.env);
   const output = new Output(io.stdout);
@@ -365,7 +381,9 @@ async function pcapCommand(args: string[], io: CliIO): Promise<number> {
   try {
     // Whatever a chunk completed is written before the next is awaited: a live capture shows
     // each message as soon as the packet completing it is read.
-    await analyzeCapture(progress.wrap(chunks, () => output.flush()), emit, { maxMessageLength, maxShownPayload, onNote, keyLog });
+    await analyzeCapture(progress.wrap(chunks, () => output.flush()), emit, {
+      maxMessageLength, maxShownPayload, onNote, keyLog, decodeAs, decodeAsExtensions: values.extensions,
+    });
   } catch (error) {
     if (!(error instanceof CaptureError)) throw error;
     failure = error;
@@ -391,12 +409,25 @@ function isViolation(record: PcapRecord): boolean {
   switch (record.type) {
     case 'connection': return record.status === 101 && (!record.acceptValid || record.handshakeError !== undefined);
     case 'frame': return record.verdict !== 'valid';
-    case 'error': case 'gap': return true;
+    case 'error': case 'gap': case 'lost': return true;
     default: return false;
   }
 }
 
+/** A `--decode-as [host:]port` value. */
+function decodeAsOption(value: string): DecodeAsTarget {
+  const match = /^(?:(.+):)?(\d{1,5})$/.exec(value);
+  const port = Number(match?.[2]);
+  if (match === null || port < 1 || port > 65535) throw new UsageError(`--decode-as '${value}' is not [host:]port`);
+  const host = match[1]?.replace(/^\[|\]$/g, '');
+  return host === undefined ? { port } : { host, port };
+}
+
 function pcapLine(record: PcapRecord, firstTime: number, style: Style): string {
+  if (record.type === 'connection' && record.decodeAs !== undefined) {
+    return style.bold(`stream ${record.stream}: ${record.client} -> ${record.server} (no handshake in the capture) decoded as WebSocket`) +
+      ` (--decode-as ${record.decodeAs}) extensions=${record.extensions ?? 'unknown: compressed messages are not inflated'}`;
+  }
   if (record.type === 'connection') {
     const accept = record.acceptValid ? style.good('accept valid') : style.bad('accept INVALID');
     const problem = record.handshakeError === undefined ? '' : ` ${style.bad(`(${record.handshakeError.code}: ${record.handshakeError.message})`)}`;
@@ -405,9 +436,11 @@ function pcapLine(record: PcapRecord, firstTime: number, style: Style): string {
   }
   const when = Number.isNaN(record.time) ? '         ?' : `+${(record.time - firstTime).toFixed(6)}`;
   const arrow = record.from === 'client' ? 'client->' : '<-server';
-  const body = record.type === 'gap'
-    ? style.bad(`gap     @${record.offset}: ${record.bytes} bytes missing from the capture; decoding of this direction stops`)
-    : recordLine(record, style);
+  let body: string;
+  if (record.type === 'gap') body = style.bad(`gap     @${record.offset}: ${record.bytes} bytes missing from the capture`);
+  else if (record.type === 'lost') body = style.bad(`lost    @${record.offset}: ${record.bytes} bytes (${record.what}): ${record.message}`);
+  else if (record.type === 'resync') body = `${style.field('resync')}  @${record.offset}: locked on to frame boundaries (${record.frames} frames chained, ${record.skipped} bytes skipped)`;
+  else body = recordLine(record, style);
   return `${when} #${record.stream} ${arrow} ${body}`;
 }
 

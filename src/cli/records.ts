@@ -38,6 +38,7 @@ export function recordLine(record: StreamRecord, style: Style): string {
     switch (record.kind) {
       case 'text': return `${style.field('message')} text ${record.length} bytes${compressed} ${style.value(quote(record.text))}`;
       case 'close': return `${style.field('message')} close code=${record.code ?? 'none'} reason=${quote(record.reason)}`;
+      case 'compressed': return `${style.field('message')} ${record.messageKind} ${record.length} bytes compressed, not inflated (parameters or window unknown) base64=${record.base64.length > 64 ? `${record.base64.slice(0, 64)}…` : record.base64}`;
       default: return `${style.field('message')} ${record.kind} ${record.length} bytes${compressed} base64=${record.base64.length > 64 ? `${record.base64.slice(0, 64)}…` : record.base64}`;
     }
   }
