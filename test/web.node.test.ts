@@ -15,6 +15,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { RFC_EXAMPLES } from '../src/capture/examples.ts';
 import type { PcapRecord } from '../src/capture/websocket.ts';
 import { analyzeCapture } from '../src/cli/pcap.ts';
+import { ACK, FIN, SYN, ethernet, ip, pcapFile, tcp, type PacketRecord, type SegmentInit } from './_capture-builder.ts';
 import { cli } from './_cli.ts';
 import { CHROMIUM, requirePeer } from './_peers.ts';
 
@@ -22,6 +23,38 @@ const withChromium = requirePeer('chromium');
 const root = fileURLToPath(new URL('..', import.meta.url));
 const shots = `${root}test-results/web/`;
 const FIXTURES = ['websocket-echo-python-deflate.pcapng', 'websocket-echo-python-plain.pcapng'];
+
+/**
+ * A pcap of one WebSocket connection whose server sends `count` binary frames of 1400 bytes, one
+ * per packet (8000 frames: 11.8 MB).
+ */
+function bigCapture(count: number): Uint8Array {
+  const client = { src: '10.0.0.1', srcPort: 50000, dst: '10.0.0.2', dstPort: 80 };
+  const server = { src: '10.0.0.2', srcPort: 80, dst: '10.0.0.1', dstPort: 50000 };
+  const request = 'GET /big HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+  const response = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n';
+  const frame = new Uint8Array(4 + 1400);
+  frame.set([0x82, 126, 1400 >> 8, 1400 & 0xff]);
+  let clientSeq = 1000;
+  let serverSeq = 5000;
+  const records: PacketRecord[] = [];
+  const add = (init: SegmentInit) => records.push({ seconds: 1_700_000_000 + records.length, data: ethernet(ip(init)) });
+  add({ ...client, seq: clientSeq++, flags: SYN });
+  add({ ...server, seq: serverSeq++, ack: clientSeq, flags: SYN | ACK });
+  add({ ...client, seq: clientSeq, ack: serverSeq, payload: request });
+  clientSeq += request.length;
+  add({ ...server, seq: serverSeq, ack: clientSeq, payload: response });
+  serverSeq += response.length;
+  for (let i = 0; i < count; i++) {
+    add({ ...server, seq: serverSeq, ack: clientSeq, payload: frame });
+    serverSeq += frame.length;
+  }
+  add({ ...server, seq: serverSeq, ack: clientSeq, flags: FIN | ACK });
+  add({ ...client, seq: clientSeq, ack: serverSeq + 1, flags: FIN | ACK });
+  return pcapFile(records, { linkType: 1 });
+}
 
 let browser: Browser | undefined;
 let htmlPath = '';
@@ -176,8 +209,9 @@ withChromium.describe('the learner\'s page', () => {
     expect(await page.$$eval('#explain-output button.field.hl .fname', (fields) => fields.map((f) => f.textContent))).toEqual(['MASK', 'payload length']);
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-i'))).toBe('2');
-    await page.mouse.move(0, 0);
+    await page.hover('#explain-output button.field[data-key="maskingKey"]');
     await page.screenshot({ path: `${shots}explain.png`, fullPage: true });
+    await page.mouse.move(0, 0);
   });
 
   withChromium.it('Build: clicking FIN, MASK, a key and a text payload builds the masked text frame; strict peers flag bad choices', async () => {
@@ -276,8 +310,10 @@ withChromium.describe('the learner\'s page', () => {
       // Every connection's messages, in order, as the CLI's analysis has them.
       for (const connection of connections) {
         await page.click(`button.connection[data-stream="${connection.stream}"]`);
-        const shown = await page.$$eval('table.messages tbody tr', (rows) => rows.map((row) => [...row.children].slice(1, 5).map((cell) => cell.textContent)));
-        const want = records.filter((r) => r.type !== 'connection' && r.stream === connection.stream && (r.type === 'message' || r.type === 'error'))
+        const shown = await page.$$eval('table.messages tbody tr', (rows) => rows.map((row) => [...row.children].slice(1, 5)
+          .map((cell) => (cell.querySelector('.full') ?? cell).textContent)));
+        const want = records.filter((r): r is Extract<PcapRecord, { type: 'message' | 'error' }> =>
+          (r.type === 'message' || r.type === 'error') && r.stream === connection.stream)
           .map((r) => r.type === 'message'
             ? [r.from, r.kind, `${r.length}${r.compressed ? ' (inflated)' : ''}`, r.kind === 'text' ? JSON.stringify(r.text) : expect.any(String)]
             : [r.from, 'error', '', expect.any(String)]);
@@ -298,6 +334,37 @@ withChromium.describe('the learner\'s page', () => {
     await page.waitForFunction(() => !document.getElementById('capture-error')!.hidden);
     expect(await page.textContent('#capture-error')).toContain('UNKNOWN_FORMAT');
   });
+
+  withChromium.it('Capture: an 11.8 MB capture is read in slices: the progress bar moves and the page keeps running timers meanwhile', async () => {
+    await page.click('#tab-capture');
+    const count = 8000;
+    const file = bigCapture(count);
+    // A timer in the page: if the read froze the page, it could not fire until the read ended.
+    await page.evaluate(() => {
+      const state = window as unknown as { ticks: number; timer: unknown };
+      state.ticks = 0;
+      state.timer = setInterval(() => state.ticks++, 1);
+    });
+    await page.setInputFiles('#capture-file', { name: 'big.pcap', mimeType: 'application/vnd.tcpdump.pcap', buffer: Buffer.from(file) });
+    const progress = new Set<number>();
+    let ticksWhileReading = 0;
+    for (;;) {
+      const state = await page.evaluate(() => ({
+        status: document.getElementById('capture-status')!.textContent!,
+        value: (document.getElementById('capture-progress') as HTMLProgressElement).value,
+        ticks: (window as unknown as { ticks: number }).ticks,
+      }));
+      if (state.status.startsWith('big.pcap:')) break;
+      progress.add(state.value);
+      ticksWhileReading = state.ticks;
+    }
+    await page.evaluate(() => clearInterval((window as unknown as { timer: number }).timer));
+    expect([...progress].filter((value) => value > 0 && value < 1).length).toBeGreaterThan(2);
+    expect(ticksWhileReading).toBeGreaterThan(2);
+    expect(await page.textContent('#capture-status')).toBe(`big.pcap: pcap, ${count + 6} packets, 1 WebSocket connection`);
+    expect(await page.$$eval('table.messages tbody tr', (rows) => rows.length)).toBe(1000);
+    expect(await page.textContent('#capture-connection')).toContain(`${count} messages: the first 1000 are shown`);
+  }, 60_000);
 
   withChromium.it('reads at phone width and in dark mode, keyboard first: tabs move with the arrow keys', async () => {
     await page.click('#tab-explain');

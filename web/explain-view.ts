@@ -74,6 +74,8 @@ function hexView(bytes: Uint8Array, frames: ExplainedFrame[], from: number, to: 
     view.append(line);
   }
   if (to < bytes.length) view.append(h('p', { class: 'help' }, `… ${bytes.length - to} more bytes`));
+  view.append(h('p', { class: 'legend' }, h('span', { class: 'r-header' }, 'header'), ' ', h('span', { class: 'r-key' }, 'masking key'), ' ',
+    h('span', { class: 'r-payload' }, 'payload')));
   return view;
 }
 

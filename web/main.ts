@@ -338,12 +338,20 @@ function renderConnections(connections: ConnectionRecord[]): void {
   if (connections.length > 0) (list.querySelector('button.connection') as HTMLButtonElement).click();
 }
 
-const payloadPreview = (record: Extract<PcapRecord, { type: 'message' }>): string => {
-  if (record.kind === 'text') return JSON.stringify(record.text);
-  if (record.kind === 'close') return `${record.code ?? '(no code)'} ${JSON.stringify(record.reason)}`;
-  const bytes = decodeBase64(record.base64) ?? new Uint8Array(0);
-  return toHex(bytes.subarray(0, 32)) + (bytes.length > 32 ? ' …' : '');
-};
+/** Rows of each table: a page of 10^5 rows would take seconds to lay out. */
+const MAX_ROWS = 1000;
+
+/** Characters of a message shown in its row; a longer one opens in a disclosure. */
+const PREVIEW_LENGTH = 120;
+
+function payloadPreview(record: Extract<PcapRecord, { type: 'message' }>): Node | string {
+  let text: string;
+  if (record.kind === 'text') text = JSON.stringify(record.text);
+  else if (record.kind === 'close') text = `${record.code ?? '(no code)'} ${JSON.stringify(record.reason)}`;
+  else text = toHex(decodeBase64(record.base64) ?? new Uint8Array(0));
+  if (text.length <= PREVIEW_LENGTH) return text;
+  return h('details', {}, h('summary', {}, `${text.slice(0, PREVIEW_LENGTH)} …`), h('div', { class: 'full' }, text));
+}
 
 function renderConnection(connection: ConnectionRecord): void {
   const records = capture!.records.filter((r) => r.type !== 'connection' && r.stream === connection.stream) as Exclude<PcapRecord, ConnectionRecord>[];
@@ -355,7 +363,11 @@ function renderConnection(connection: ConnectionRecord): void {
   const frames = h('table', { class: 'frameslist' }, h('caption', {}, `Frames of connection #${connection.stream} (choose one for its fields and bytes)`),
     h('thead', {}, h('tr', {}, ...['from', 'offset', 'opcode', 'FIN', 'RSV', 'MASK', 'length', 'verdict', ''].map((c) => h('th', { scope: 'col' }, c)))));
   const frameBody = h('tbody');
+  let messageRows = 0;
+  let frameRows = 0;
   for (const record of records) {
+    const isFrame = record.type === 'frame';
+    if (isFrame ? frameRows++ >= MAX_ROWS : messageRows++ >= MAX_ROWS) continue;
     if (record.type === 'message') {
       messageBody.append(h('tr', { class: 'message' }, h('td', {}, when(record.time)), h('td', {}, record.from), h('td', { class: 'kind' }, record.kind),
         h('td', {}, `${record.length}${record.compressed ? ' (inflated)' : ''}`), h('td', { class: 'preview' }, payloadPreview(record)), h('td', { class: 'good' }, 'valid')));
@@ -365,6 +377,9 @@ function renderConnection(connection: ConnectionRecord): void {
     } else if (record.type === 'gap') {
       messageBody.append(h('tr', { class: 'message error' }, h('td', {}, when(record.time)), h('td', {}, record.from), h('td', { class: 'kind' }, 'gap'),
         h('td', {}, String(record.bytes)), h('td', {}, `${record.bytes} bytes missing from the capture at byte ${record.offset}`), h('td', { class: 'bad' }, 'stops')));
+    } else if (record.type !== 'frame') {
+      messageBody.append(h('tr', { class: 'message' }, h('td', {}, when(record.time)), h('td', {}, record.from), h('td', { class: 'kind' }, record.type),
+        h('td', {}, ''), h('td', { class: 'preview' }, 'message' in record ? String(record.message) : ''), h('td', {}, '')));
     } else {
       const frame = record as FrameRecord & { from: 'client' | 'server'; time: number };
       const verdict = frame.verdict === 'valid' ? 'valid' : `${frame.verdict.code} (${frame.verdict.closeCode})`;
@@ -376,6 +391,8 @@ function renderConnection(connection: ConnectionRecord): void {
           'data-end': frame.payload_offset + frame['websocket.payload_length'], 'aria-label': `Details of the ${frame.from} frame at byte ${frame.offset}` }, 'Details'))));
     }
   }
+  const more = (rows: number, what: string) =>
+    rows > MAX_ROWS ? h('p', { class: 'help' }, `${rows} ${what}: the first ${MAX_ROWS} are shown (wsframe pcap lists them all)`) : undefined;
   messages.append(messageBody);
   frames.append(frameBody);
   const detail = h('div', { class: 'framedetail', 'aria-live': 'polite' });
@@ -395,7 +412,8 @@ function renderConnection(connection: ConnectionRecord): void {
     });
     detail.replaceChildren(h('h3', {}, `The ${from} frame at byte ${button.dataset.offset}`), view.element);
   });
-  byId('capture-connection').replaceChildren(h('div', { class: 'scroll' }, messages), h('div', { class: 'scroll' }, frames), detail);
+  byId('capture-connection').replaceChildren(h('div', { class: 'scroll' }, messages), more(messageRows, 'messages') ?? '',
+    h('div', { class: 'scroll' }, frames), more(frameRows, 'frames') ?? '', detail);
 }
 
 const fileInput = byId<HTMLInputElement>('capture-file');
