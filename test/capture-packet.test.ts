@@ -1,14 +1,13 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   createPacketCounts, decodeTcpPacket, formatEndpoint, formatIpv6, LINK_TYPES, type PacketCounts, type TcpSegment,
 } from '../src/capture/packet.ts';
-import { describeNode } from './_runtime.ts';
 import {
   ACK, concat, ethernet, FIN, ip, ipv4, ipv6, ipv6Address, loop, nullLoopback, PSH, SYN, sll, sll2, type SegmentInit,
 } from './_capture-builder.ts';
 
-// Packet decoding serves the Node CLI only.
+// Packet decoding is portable (src/capture): tested in every runtime.
 
 const v4: SegmentInit = {
   src: '192.168.1.10', dst: '10.0.0.1', srcPort: 50312, dstPort: 9001, seq: 0xfffffff0, ack: 0x01020304,
@@ -42,7 +41,7 @@ function decode(linkType: number, data: Uint8Array, counts?: PacketCounts) {
   return plain(decodeTcpPacket(linkType, data, counts));
 }
 
-describeNode('decodeTcpPacket on every link type', () => {
+describe('decodeTcpPacket on every link type', () => {
   const ipv4Packet = ipv4(v4);
   const ipv6Packet = ipv6(v6);
   const cases: [string, number, Uint8Array, Uint8Array][] = [
@@ -92,7 +91,7 @@ describeNode('decodeTcpPacket on every link type', () => {
   });
 });
 
-describeNode('decodeTcpPacket on IPv4', () => {
+describe('decodeTcpPacket on IPv4', () => {
   it('skips IPv4 options using the header length', () => {
     const packet = ipv4(v4, { ipOptions: new Uint8Array([0x94, 0x04, 0, 0, 1, 1, 1, 0]) });
     expect(packet[0]).toBe(0x47);
@@ -151,7 +150,7 @@ describeNode('decodeTcpPacket on IPv4', () => {
   });
 });
 
-describeNode('decodeTcpPacket on IPv6', () => {
+describe('decodeTcpPacket on IPv6', () => {
   const hopByHop = { type: 0, bytes: new Uint8Array([0, 0, 1, 4, 0, 0, 0, 0]) };
   const routing = { type: 43, bytes: concat(new Uint8Array([0, 2, 0, 0, 0, 0, 0, 0]), ipv6Address('2001:db8::9')) };
   const destination = { type: 60, bytes: new Uint8Array([0, 0, 1, 4, 0, 0, 0, 0]) };
@@ -187,7 +186,7 @@ describeNode('decodeTcpPacket on IPv6', () => {
   });
 });
 
-describeNode('decodeTcpPacket never throws', () => {
+describe('decodeTcpPacket never throws', () => {
   const linkTypes = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 9999];
 
   it('returns undefined or a segment for every prefix of valid packets on every link type', () => {
@@ -213,7 +212,7 @@ describeNode('decodeTcpPacket never throws', () => {
   });
 });
 
-describeNode('formatIpv6 and formatEndpoint', () => {
+describe('formatIpv6 and formatEndpoint', () => {
   const cases: [string, string][] = [
     ['2001:0db8:0000:0000:0000:0000:0000:0001', '2001:db8::1'],
     ['2001:0db8:0000:0000:0001:0000:0000:0001', '2001:db8::1:0:0:1'],

@@ -1,14 +1,13 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CaptureReader } from '../src/capture/capture.ts';
 import { decodeTcpPacket, type TcpSegment } from '../src/capture/packet.ts';
 import { TcpReassembler, type TcpEvent } from '../src/capture/tcp.ts';
-import { describeNode } from './_runtime.ts';
 import {
   ACK, bytesOf, ethernet, FIN, ip, nullLoopback, pcapFile, pcapngFile, PSH, RST, SYN, sll, sll2, type SegmentInit,
 } from './_capture-builder.ts';
 
-// TCP reassembly serves the Node CLI only.
+// TCP reassembly is portable (src/capture): tested in every runtime.
 
 const CLIENT = { address: '127.0.0.1', port: 50312 };
 const SERVER = { address: '127.0.0.1', port: 9001 };
@@ -67,7 +66,7 @@ function streamText(events: TcpEvent[], from: 'client' | 'server', stream = 0): 
   return text;
 }
 
-describeNode('TcpReassembler on ordinary connections', () => {
+describe('TcpReassembler on ordinary connections', () => {
   it('reports open, each direction in order with offsets and times, and a close per FIN', () => {
     const events = run([
       syn, synAck, handshakeAck,
@@ -159,7 +158,7 @@ describeNode('TcpReassembler on ordinary connections', () => {
   });
 });
 
-describeNode('TcpReassembler memory', () => {
+describe('TcpReassembler memory', () => {
   const synFrom = (port: number) => ({ ...syn, srcPort: port, seq: port });
 
   it('forgets the oldest connection that carried no payload past maxQuietConnections, closing it as idle', () => {
@@ -189,7 +188,7 @@ describeNode('TcpReassembler memory', () => {
   });
 });
 
-describeNode('TcpReassembler on reordered and repeated segments', () => {
+describe('TcpReassembler on reordered and repeated segments', () => {
   it('buffers segments that arrive early and delivers them, in order, when the hole is filled', () => {
     const events = run([
       syn, synAck, handshakeAck,
@@ -283,7 +282,7 @@ describeNode('TcpReassembler on reordered and repeated segments', () => {
   });
 });
 
-describeNode('TcpReassembler on missing bytes', () => {
+describe('TcpReassembler on missing bytes', () => {
   it('reports bytes never captured as a gap at the end, then the buffered data, then the close', () => {
     const events = run([syn, synAck, segment('c', 0, ACK, 'aa'), segment('c', 5, ACK, 'ff')]);
     expect(readable(events.slice(2))).toEqual([
@@ -348,7 +347,7 @@ describeNode('TcpReassembler on missing bytes', () => {
   });
 });
 
-describeNode('TcpReassembler behind CaptureReader and decodeTcpPacket', () => {
+describe('TcpReassembler behind CaptureReader and decodeTcpPacket', () => {
   const client = { src: '10.1.1.1', dst: '10.2.2.2', srcPort: 40000, dstPort: 80 };
   const server = { src: '10.2.2.2', dst: '10.1.1.1', srcPort: 80, dstPort: 40000 };
   const inits: SegmentInit[] = [

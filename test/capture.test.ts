@@ -1,10 +1,9 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CaptureError, CaptureReader, readCapture, type CapturedPacket } from '../src/capture/capture.ts';
-import { describeNode } from './_runtime.ts';
 import { thrownBy } from './_bytes.ts';
 import { chunked, concat, pcapFile, pcapngFile, type PacketRecord } from './_capture-builder.ts';
 
-// The capture reader serves the Node CLI only (it is pure, but its users are Node programs).
+// The capture reader is portable (src/capture): the CLI and the learner's page use it, so it is tested in every runtime.
 
 function readAll(bytes: Uint8Array | Uint8Array[]): CapturedPacket[] {
   const reader = new CaptureReader();
@@ -43,7 +42,7 @@ const records: PacketRecord[] = [
   { seconds: 0xffff_fffe, fraction: 0, data: new Uint8Array(0) },
 ];
 
-describeNode('CaptureReader on libpcap files', () => {
+describe('CaptureReader on libpcap files', () => {
   for (const nanosecond of [false, true]) {
     for (const bigEndian of [false, true]) {
       const name = `${nanosecond ? 'nanosecond' : 'microsecond'} ${bigEndian ? 'big' : 'little'}-endian`;
@@ -196,7 +195,7 @@ function units(seconds: number, fraction: number, perSecond: bigint): bigint {
   return BigInt(seconds) * perSecond + BigInt(fraction);
 }
 
-describeNode('CaptureReader on pcapng files', () => {
+describe('CaptureReader on pcapng files', () => {
   const a = new Uint8Array([0xaa, 0xbb, 0xcc]);
   const b = new Uint8Array([0x01, 0x02, 0x03, 0x04, 0x05, 0x06]);
   const c = new Uint8Array([0x0c]);
@@ -343,7 +342,7 @@ describeNode('CaptureReader on pcapng files', () => {
   });
 });
 
-describeNode('readCapture over an async source', () => {
+describe('readCapture over an async source', () => {
   it('yields the complete packets, then throws TRUNCATED for a cut-off tail', async () => {
     const file = pcapFile(records, { linkType: 1 });
     async function* source() {
