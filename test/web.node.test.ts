@@ -211,6 +211,12 @@ withChromium.describe('the learner\'s page', () => {
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-i'))).toBe('2');
     await page.hover('#explain-output button.field[data-key="maskingKey"]');
     await page.screenshot({ path: `${shots}explain.png`, fullPage: true });
+    // The README's picture (docs/web-page.png is a copy): the masking key lit in the hex view.
+    await page.setViewportSize({ width: 1000, height: 1100 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.hover('#explain-output button.field[data-key="maskingKey"]');
+    await page.screenshot({ path: `${shots}readme.png` });
+    await page.setViewportSize({ width: 1200, height: 900 });
     await page.mouse.move(0, 0);
   });
 

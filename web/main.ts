@@ -89,8 +89,11 @@ explainExample.addEventListener('change', () => {
   explainInput.value = RFC_EXAMPLES[Number(explainExample.value)].hex;
   renderExplain();
 });
+const compact = (hex: string) => hex.replace(/\s/g, '').toLowerCase();
 explainInput.addEventListener('input', () => {
-  explainExample.value = '';
+  // The menu follows the box: pasting an example's bytes selects it.
+  const index = RFC_EXAMPLES.findIndex((example) => compact(example.hex) === compact(explainInput.value));
+  explainExample.value = index < 0 ? '' : String(index);
   renderExplain();
 });
 explainRole.addEventListener('change', renderExplain);
