@@ -137,6 +137,28 @@ export function runCase(benchCase: Case, options: RunOptions): CaseResult {
   return result;
 }
 
+/**
+ * One result from several runs of the same case (`--repeat`): the rounds of all runs together,
+ * so medians and per-round ratios cover minutes of a drifting machine, not seconds.
+ */
+export function mergeResults(runs: CaseResult[]): CaseResult {
+  const [first] = runs;
+  return {
+    ...first,
+    contenders: first.contenders.map((c, i) => {
+      const rates = runs.flatMap((run) => run.contenders[i].rates);
+      const m = median(rates);
+      const ratios: Record<string, number> = {};
+      for (const reference of Object.keys(c.ratios)) {
+        const r = first.contenders.findIndex((x) => x.name === reference);
+        const referenceRates = runs.flatMap((run) => run.contenders[r].rates);
+        ratios[reference] = median(rates.map((rate, round) => rate / referenceRates[round]));
+      }
+      return { name: c.name, rates, median: m, spread: (Math.max(...rates) - Math.min(...rates)) / m, ratios };
+    }),
+  };
+}
+
 const SI = ['', 'k', 'M', 'G', 'T'];
 /** 1234567 -> "1.23 M". */
 export function formatRate(value: number): string {

@@ -6,6 +6,11 @@
  *
  *   npm run bench -- [--quick] [--json results.json] [--group mask,decode,encode,accept,text,deflate,table]
  *                    [--rounds 9] [--sample-ms 40] [--filter 'case name part']
+ *                    [--repeat n]
+ *
+ * `--repeat n` runs the selected cases n times over and merges each case's rounds (medians and
+ * per-round ratios over all of them): on a shared machine whose speed drifts over minutes,
+ * `--group table --repeat 5` gives steadier ratios than more rounds in one go.
  *
  * `--group table` runs the rows of issue 15's performance table and ends with them and their
  * targets (not in the default groups: it repeats some of their cases).
@@ -19,7 +24,7 @@ import { acceptCases } from './accept.ts';
 import { decodeCases } from './decode.ts';
 import { deflateCases } from './deflate.ts';
 import { encodeCases } from './encode.ts';
-import { formatTable, formatTargets, runCase, type Case, type CaseResult } from './_harness.ts';
+import { formatTable, formatTargets, mergeResults, runCase, type Case, type CaseResult } from './_harness.ts';
 import { tableCases } from './table.ts';
 import { undiciVersion, websocketDriverVersion } from './_contenders.ts';
 import { maskCases } from './mask.ts';
@@ -37,7 +42,7 @@ const GROUPS: Record<string, (quick: boolean) => Case[]> = {
 };
 
 function parseArgs(argv: string[]) {
-  const options = { quick: false, json: undefined as string | undefined, groups: Object.keys(GROUPS).filter((g) => g !== 'table'), rounds: 0, sampleMs: 0, filter: '' };
+  const options = { quick: false, json: undefined as string | undefined, groups: Object.keys(GROUPS).filter((g) => g !== 'table'), rounds: 0, sampleMs: 0, filter: '', repeat: 1 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') options.quick = true;
@@ -46,8 +51,9 @@ function parseArgs(argv: string[]) {
     else if (arg === '--rounds') options.rounds = Number(argv[++i]);
     else if (arg === '--sample-ms') options.sampleMs = Number(argv[++i]);
     else if (arg === '--filter') options.filter = argv[++i];
+    else if (arg === '--repeat') options.repeat = Number(argv[++i]);
     else if (arg === '--help' || arg === '-h') {
-      console.log('Usage: npm run bench -- [--quick] [--json file] [--group mask,decode,encode,accept,text,deflate,table] [--rounds n] [--sample-ms ms]');
+      console.log('Usage: npm run bench -- [--quick] [--json file] [--group mask,decode,encode,accept,text,deflate,table] [--rounds n] [--sample-ms ms] [--filter text] [--repeat n]');
       process.exit(0);
     } else throw new Error(`Unknown argument ${arg}`);
   }
@@ -83,15 +89,19 @@ console.log(`# wsframe bench: ${environment.runtime}, ${environment.cpu}, ${envi
 console.log(`# ws ${environment.ws}, bufferutil ${environment.bufferutil}, websocket-driver ${environment.websocketDriver}, undici ${environment.undici}; ${options.rounds} interleaved rounds of ~${options.sampleMs} ms per contender`);
 console.log('# median = median rate over rounds; spread = ±half the range over rounds; ratios = median of per-round ratios\n');
 
-const results: CaseResult[] = [];
+const cases: Case[] = [];
 for (const group of options.groups) {
-  for (const benchCase of GROUPS[group](options.quick)) {
-    if (!benchCase.name.includes(options.filter)) continue;
-    const result = runCase(benchCase, { rounds: options.rounds, sampleMs: options.sampleMs });
-    results.push(result);
-    console.log(formatTable([result]).split('\n').slice(2).join('\n'));
-  }
+  for (const benchCase of GROUPS[group](options.quick)) if (benchCase.name.includes(options.filter)) cases.push(benchCase);
 }
+const runs: CaseResult[][] = cases.map(() => []);
+for (let repeat = 0; repeat < options.repeat; repeat++) {
+  cases.forEach((benchCase, i) => {
+    const result = runCase(benchCase, { rounds: options.rounds, sampleMs: options.sampleMs });
+    runs[i].push(result);
+    console.log(formatTable([result]).split('\n').slice(2).join('\n'));
+  });
+}
+const results = runs.map(mergeResults);
 console.log(`\n${formatTable(results)}`);
 if (results.some((r) => r.target !== undefined)) console.log(`\n## Targets (issue 15)\n\n${formatTargets(results)}`);
 if (options.json !== undefined) {
