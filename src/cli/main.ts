@@ -27,6 +27,8 @@ import type { TlsInfo } from './tls/decryptor.ts';
 import { CaptureError } from '../capture/capture.ts';
 import { JsonArrayWriter, Output, type TextSink } from './output.ts';
 import { styleFor, type Style } from './style.ts';
+import { TrafficStats, type StatsRecord } from '../capture/stats.ts';
+import { statsLines } from './stats-text.ts';
 
 /** Where the CLI writes; injectable for tests. */
 export interface CliIO {
@@ -127,7 +129,7 @@ frame), 2 no bytes, unreadable input or a usage mistake.
 `,
   pcap: `Usage: wsframe pcap <file|-> [--format text|json|ndjson] [--stream N] [--messages-only]
                    [--max-message <bytes>] [--max-payload <bytes>]
-                   [--keylog <file>] [--decode-as [host:]port]... [--extensions <value>]
+                   [--keylog <file>] [--decode-as [host:]port]... [--extensions <value>] [--stats]
 
 Reads a libpcap or pcapng capture (Ethernet with VLAN tags, Linux SLL/SLL2, raw IP, BSD
 loopback; IPv4 and IPv6), reassembles each TCP connection by sequence number, finds HTTP Upgrade
@@ -150,6 +152,11 @@ largest message and the reassembly window, not by the capture. --max-payload cut
 the output as decode's does. JSON records carry Wireshark's frame.number (the packet that
 completed them) and field names (websocket.payload_length_ext_16, ..._ext_64, ...).
 
+--stats prints statistics instead of the records: per connection and for all of them, messages
+and bytes per direction and kind, frames, compressed bytes sent against inflated bytes, close
+codes and reasons, duration, and ping->pong round trips (a pong with its ping's payload); as
+{"type":"stats"} records in JSON and NDJSON (stream null for the overall one).
+
 A capture that starts after the handshake is decoded with --decode-as [host:]port (Wireshark's
 term; repeatable): connections with that endpoint are WebSocket and it is the server. Frame
 boundaries are found by a strict scan (four consecutive frames whose lengths chain, masked
@@ -162,6 +169,7 @@ where the same scan locks on again; a gap makes the exit status 1.
 Examples:
   wsframe pcap capture.pcapng
   wsframe pcap mid-connection.pcapng --decode-as 9001
+  wsframe pcap capture.pcapng --stats --format ndjson
   wsframe pcap capture.pcapng --decode-as 10.0.0.2:80 --extensions permessage-deflate
   wsframe pcap capture.pcap --format ndjson --messages-only
   wsframe pcap capture.pcapng --stream 2 --format json
@@ -338,6 +346,7 @@ async function pcapCommand(args: string[], io: CliIO): Promise<number> {
       format: { type: 'string' }, stream: { type: 'string' }, 'messages-only': { type: 'boolean' }, 'max-message': { type: 'string' },
       keylog: { type: 'string' },
       'max-payload': { type: 'string' }, 'decode-as': { type: 'string', multiple: true }, extensions: { type: 'string' },
+      stats: { type: 'boolean' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('pcap needs exactly one capture file (or - for standard input)');
@@ -364,11 +373,13 @@ async function pcapCommand(args: string[], io: CliIO): Promise<number> {
   });
   let connections = 0;
   let violations = 0;
+  const stats = values.stats === true ? new TrafficStats() : undefined;
   const emit = (record: PcapRecord) => {
     if (onlyStream !== undefined && record.stream !== onlyStream) return undefined;
     if (record.type === 'connection') connections++;
     if (isViolation(record)) violations++;
-    if (values['messages-only'] !== true || record.type !== 'frame') writer.write(record);
+    if (stats !== undefined) stats.add(record);
+    else if (values['messages-only'] !== true || record.type !== 'frame') writer.write(record);
     return output.full ? output.flush() : undefined;
   };
   let notes = 0;
@@ -390,7 +401,8 @@ async function pcapCommand(args: string[], io: CliIO): Promise<number> {
   } finally {
     progress.done();
   }
-  writer.end();
+  if (stats !== undefined) writeStats(stats, format, output, style);
+  else writer.end();
   await output.flush();
   if (notes > MAX_NOTES) io.stderr.write(`wsframe: ${notes - MAX_NOTES} more TCP streams not decoded (notes shown for the first ${MAX_NOTES})\n`);
   if (failure !== undefined) {
@@ -402,6 +414,13 @@ async function pcapCommand(args: string[], io: CliIO): Promise<number> {
     return EXIT_STATUS.UNUSABLE;
   }
   return violations > 0 ? EXIT_STATUS.VIOLATIONS : EXIT_STATUS.VALID;
+}
+
+/** The statistics: per connection, then overall; ndjson and JSON as `{"type":"stats"}` records. */
+function writeStats(stats: TrafficStats, format: OutputFormat, output: Output, style: Style): void {
+  const writer = new RecordWriter(format, output, (record: StatsRecord) => statsLines(record, style).join('\n'));
+  for (const record of stats.records()) writer.write(record);
+  writer.end();
 }
 
 /** Whether a record reports something wrong: an invalid frame or handshake, an error, a gap. */
