@@ -38,6 +38,16 @@ describe('encodeBase64', () => {
     }
   });
 
+  it('agrees with btoa on every 20-byte input it is given: the SHA-1 digest fast path (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), (bytes) => {
+        expect(encodeBase64(bytes)).toBe(btoa(toBinaryString(bytes)));
+      }),
+      { numRuns: 500 },
+    );
+    expect(encodeBase64(new Uint8Array(20).fill(0xff))).toBe('//////////////////////////8=');
+  });
+
   it('uses + and / for the last two alphabet entries', () => {
     expect(encodeBase64(new Uint8Array([0xfb, 0xff, 0xbf]))).toBe('+/+/');
   });
