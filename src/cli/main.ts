@@ -29,6 +29,7 @@ import { JsonArrayWriter, Output, type TextSink } from './output.ts';
 import { styleFor, type Style } from './style.ts';
 import { TrafficStats, type StatsRecord } from '../capture/stats.ts';
 import { statsLines } from './stats-text.ts';
+import { harRecords } from '../capture/har.ts';
 
 /** Where the CLI writes; injectable for tests. */
 export interface CliIO {
@@ -76,6 +77,7 @@ Commands:
   explain [hex|base64]   every header bit of each frame, named and explained
   decode [file|-]        a byte stream into frames and messages, with verdicts
   pcap <file|->          WebSocket connections in a pcap/pcapng capture, both directions
+  har <file|->           WebSocket messages a browser saved in a HAR file
   encode --opcode ...    build a frame and print it as hex
   accept <key>           the Sec-WebSocket-Accept value for a Sec-WebSocket-Key
 
@@ -180,6 +182,26 @@ Exit status: 0 WebSocket connections found and all valid, 1 violations (an inval
 message or handshake, bytes missing from the capture, a capture cut off), 2 no WebSocket
 connection in the capture, not a capture, unreadable input or a usage mistake.
 `,
+  har: `Usage: wsframe har <file|-> [--format text|json|ndjson] [--stream N] [--stats]
+
+Reads the WebSocket messages of a HAR file: the _webSocketMessages that Chrome DevTools (Network
+panel, "Save all as HAR with content") and Playwright (recordHar) store with each WebSocket
+entry. Each entry is a connection (stream N in the order of the file: the URL, status,
+subprotocol, extensions, whether the accept value is right when the headers are there), then
+its messages in order: sent ones are the client's. A HAR holds messages as the browser saw them
+(inflated, without frame headers), so the verdicts are the ones a message allows: text that is
+well-formed Unicode, ping/pong/close payloads of at most 125 bytes, close codes a peer may send
+with a UTF-8 reason. Same output formats and records as pcap; --stats as pcap's (no frames).
+
+Examples:
+  wsframe har session.har
+  wsframe har session.har --format ndjson --stream 0
+  wsframe har session.har --stats
+
+Exit status: 0 WebSocket messages found and all valid, 1 a violation (a message breaking a rule,
+a wrong accept value), 2 no WebSocket entry, not a HAR file, unreadable input or a usage
+mistake.
+`,
   encode: `Usage: wsframe encode --opcode text|binary|ping|pong|close|continuation|<n>
                       [--payload <text> | --payload-hex <hex>] [--close-code <n>]
                       [--mask <8 hex digits>|--mask random] [--no-fin] [--rsv1] [--rsv2] [--rsv3] [--unsafe]
@@ -217,6 +239,7 @@ export async function main(args: string[], io: CliIO): Promise<number> {
   try {
     switch (command) {
       case 'pcap': return await pcapCommand(rest, io);
+      case 'har': return await harCommand(rest, io);
       case 'explain': return await explainCommand(rest, io);
       case 'decode': return await decodeCommand(rest, io);
       case 'encode': return encodeCommand(rest, io);
@@ -351,10 +374,7 @@ async function pcapCommand(args: string[], io: CliIO): Promise<number> {
   });
   if (positionals.length !== 1) throw new UsageError('pcap needs exactly one capture file (or - for standard input)');
   const format = usage(() => parseFormat(values.format));
-  const onlyStream = values.stream === undefined ? undefined : Number(values.stream);
-  if (onlyStream !== undefined && !(Number.isSafeInteger(onlyStream) && onlyStream >= 0)) {
-    throw new UsageError(`--stream '${values.stream}' is not a stream number`);
-  }
+  const onlyStream = streamOption(values.stream);
   const maxMessageLength = byteCount(values['max-message'], '--max-message');
   const maxShownPayload = byteCount(values['max-payload'], '--max-payload');
   const keyLog = readKeyLogOption(values.keylog, io);
@@ -421,6 +441,56 @@ function writeStats(stats: TrafficStats, format: OutputFormat, output: Output, s
   const writer = new RecordWriter(format, output, (record: StatsRecord) => statsLines(record, style).join('\n'));
   for (const record of stats.records()) writer.write(record);
   writer.end();
+}
+
+async function harCommand(args: string[], io: CliIO): Promise<number> {
+  if (wantsHelp(args, 'har', io)) return EXIT_STATUS.VALID;
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: { format: { type: 'string' }, stream: { type: 'string' }, stats: { type: 'boolean' } },
+  });
+  if (positionals.length !== 1) throw new UsageError('har needs exactly one HAR file (or - for standard input)');
+  const format = usage(() => parseFormat(values.format));
+  const onlyStream = streamOption(values.stream);
+  let har: unknown;
+  try {
+    har = JSON.parse(new TextDecoder().decode(readFileArgument(positionals[0], io)));
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    throw new UsageError(`${positionals[0]} is not a HAR file: ${error.message}`);
+  }
+  const style = styleFor(io.stdout, io.env);
+  const output = new Output(io.stdout);
+  let firstTime: number | undefined;
+  const writer = new RecordWriter(format, output, (record: PcapRecord) => {
+    firstTime ??= record.type === 'connection' ? undefined : record.time;
+    return pcapLine(record, firstTime ?? record.time, style);
+  });
+  const stats = values.stats === true ? new TrafficStats() : undefined;
+  let connections = 0;
+  let violations = 0;
+  for (const record of usage(() => [...harRecords(har)])) {
+    if (onlyStream !== undefined && record.stream !== onlyStream) continue;
+    if (record.type === 'connection') connections++;
+    if (isViolation(record)) violations++;
+    if (stats !== undefined) stats.add(record);
+    else writer.write(record);
+    await output.flushIfFull();
+  }
+  if (stats !== undefined) writeStats(stats, format, output, style);
+  else writer.end();
+  await output.flush();
+  if (connections === 0) {
+    io.stderr.write(`wsframe: no WebSocket entry in the HAR file${onlyStream === undefined ? '' : ` as stream ${onlyStream}`}\n`);
+    return EXIT_STATUS.UNUSABLE;
+  }
+  return violations > 0 ? EXIT_STATUS.VIOLATIONS : EXIT_STATUS.VALID;
+}
+
+function streamOption(value: string | undefined): number | undefined {
+  const stream = value === undefined ? undefined : Number(value);
+  if (stream !== undefined && !(Number.isSafeInteger(stream) && stream >= 0)) throw new UsageError(`--stream '${value}' is not a stream number`);
+  return stream;
 }
 
 /** Whether a record reports something wrong: an invalid frame or handshake, an error, a gap. */
