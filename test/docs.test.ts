@@ -108,6 +108,11 @@ describe('documentation examples', () => {
         // A subpath export, e.g. 'wsframe/node/zlib', from its source (dist/node/zlib.d.ts in the
         // exports map: src/node/zlib.ts).
         .replace(/from 'wsframe\/([\w/-]+)'/g, (_, subpath: string) => `from '${sourceOfSubpath(subpath)}'`);
+      // An example of an internal module may import its neighbours relatively ('./har.ts').
+      if (example.file !== undefined) {
+        const base = example.file;
+        code = code.replace(/from '(\.\.?\/[^']+)'/g, (_, relative: string) => `from '${new URL(relative, base).pathname}'`);
+      }
       // An example of an internal module (the CLI's) may use that module's exports unimported.
       if (!/^import /m.test(code) && example.file !== undefined && example.exports!.length > 0) {
         code = `import { ${example.exports!.join(', ')} } from '${example.file.pathname}';\n${code}`;
