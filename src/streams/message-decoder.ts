@@ -31,6 +31,9 @@ const RSV2_BIT = 0x20;
 const RSV3_BIT = 0x10;
 /** RFC 6455 §5.5.1: the status code takes the first 2 bytes of a close payload. */
 const CLOSE_CODE_SIZE = 2;
+/** First header byte of an unfragmented text / binary frame without extension bits. */
+const WHOLE_TEXT = FIN_BIT | Opcode.Text;
+const WHOLE_BINARY = FIN_BIT | Opcode.Binary;
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -311,6 +314,8 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
   #scratch: Uint8Array = EMPTY;
   readonly #pool = new BytePool();
   readonly #unmaskInPlace: boolean;
+  /** Longest message within both maxMessageLength and the buffer budget. */
+  readonly #wholeLimit: number;
 
   /** See {@link MessageDecoderOptions}; `TypeError` / `RangeError` for malformed options. */
   constructor(options: MessageDecoderOptions = {}) {
@@ -340,6 +345,7 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
     this.#maxBufferedBytes = maxBufferedBytes;
     this.#streaming = options.streamMessages === true;
     this.#unmaskInPlace = options.unmaskInPlace === true;
+    this.#wholeLimit = Math.min(maxMessageLength, maxBufferedBytes - BUFFER_OVERHEAD);
     this.#ignoreAfterClose = afterClose === 'ignore';
     this.#extensions = extensions;
     this.#extensionBits = bits;
@@ -502,57 +508,67 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
     }
   }
 
+  /** A whole text or binary message in one frame in one chunk: decoded straight from the chunk. */
+  #wholeMessage(opcode: number, bytes: Uint8Array, start: number, end: number, keyStart: number, payloadStart: number): void {
+    const visitor = this.#visitor;
+    if (visitor === undefined && opcode !== Opcode.Text) {
+      this.#emitData(opcode, unmaskPayload(bytes, start, end, keyStart, this.#pool, this.#unmaskInPlace), true);
+      return;
+    }
+    // Text becomes a string, and a visitor sees the bytes only during its call: either way
+    // they need not outlive this call, so a masked payload is unmasked into the reused
+    // scratch array instead of a fresh one (1 KiB text frames: half the allocations).
+    let data = bytes;
+    let from = start;
+    let to = end;
+    if (visitor === undefined && keyStart >= 0 && end - start > FUSED_UNMASK_MAX) {
+      // Text read at once: unmasked in the SIMD kernel's window and decoded from there (1 KiB
+      // text frames: ~1.3x the copy-then-XOR into the scratch array, Node 20).
+      const unmasked = unmaskInWindow(bytes, start, end, bytes, keyStart);
+      if (unmasked !== undefined) {
+        this.#emitData(opcode, decodeText(unmasked, payloadStart), true);
+        return;
+      }
+    }
+    if (keyStart >= 0 && visitor !== undefined && this.#unmaskInPlace) {
+      unmaskInPlace(bytes, start, end, viewOf(bytes, keyStart, keyStart + MASKING_KEY_SIZE), 0);
+    } else if (keyStart >= 0) {
+      data = growScratch(this.#scratch, end - start);
+      if (data.length <= SCRATCH_KEEP) this.#scratch = data;
+      unmaskInto(bytes, start, end, keyStart, data);
+      from = 0;
+      to = end - start;
+    }
+    if (visitor === undefined) {
+      this.#emitData(opcode, decodeText(viewOf(data, from, to), payloadStart), true);
+      return;
+    }
+    if (opcode === Opcode.Text) {
+      // Validated by decoding: the host's fatal decoder beats the JS scanner on ASCII (4x at
+      // 1 KiB, Node 20), and the string is what text() returns.
+      this.#view.decoded = decodeText(viewOf(data, from, to), payloadStart);
+    }
+    this.#show(visitor, opcode === Opcode.Text ? 'text' : 'binary', data, from, to);
+  }
+
   #onFrame(b0: number, bytes: Uint8Array, start: number, end: number, keyStart: number, offset: number): void {
     const opcode = b0 & OPCODE_BITS;
+    const payloadStart = this.#reader.chunkOffset + start;
+    if ((b0 === WHOLE_TEXT || b0 === WHOLE_BINARY) && this.#messageOpcode === 0 && end - start <= this.#wholeLimit) {
+      // Hot path: an unfragmented message without extension bits, within both limits, so
+      // every verdict of #beginFrame is known to pass and none of its state is needed.
+      this.#wholeMessage(opcode, bytes, start, end, keyStart, payloadStart);
+      return;
+    }
     const fin = (b0 & FIN_BIT) !== 0;
     this.#beginFrame(opcode, fin, b0 & RSV_BITS, end - start, offset);
-    const payloadStart = this.#reader.chunkOffset + start;
     if (opcode >= Opcode.Close) {
       this.#emitControl(opcode, unmaskPayload(bytes, start, end, keyStart, this.#pool, this.#unmaskInPlace), payloadStart);
       return;
     }
     if (fin && opcode !== Opcode.Continuation && this.#messageRsv === 0) {
-      // A whole message in one frame in one chunk: decoded straight from the chunk.
       this.#messageOpcode = 0;
-      const visitor = this.#visitor;
-      if (visitor === undefined && opcode !== Opcode.Text) {
-        this.#emitData(opcode, unmaskPayload(bytes, start, end, keyStart, this.#pool, this.#unmaskInPlace), true);
-        return;
-      }
-      // Text becomes a string, and a visitor sees the bytes only during its call: either way
-      // they need not outlive this call, so a masked payload is unmasked into the reused
-      // scratch array instead of a fresh one (1 KiB text frames: half the allocations).
-      let data = bytes;
-      let from = start;
-      let to = end;
-      if (visitor === undefined && keyStart >= 0 && end - start > FUSED_UNMASK_MAX) {
-        // Text read at once: unmasked in the SIMD kernel's window and decoded from there (1 KiB
-        // text frames: ~1.3x the copy-then-XOR into the scratch array, Node 20).
-        const unmasked = unmaskInWindow(bytes, start, end, bytes, keyStart);
-        if (unmasked !== undefined) {
-          this.#emitData(opcode, decodeText(unmasked, payloadStart), true);
-          return;
-        }
-      }
-      if (keyStart >= 0 && visitor !== undefined && this.#unmaskInPlace) {
-        unmaskInPlace(bytes, start, end, viewOf(bytes, keyStart, keyStart + MASKING_KEY_SIZE), 0);
-      } else if (keyStart >= 0) {
-        data = growScratch(this.#scratch, end - start);
-        if (data.length <= SCRATCH_KEEP) this.#scratch = data;
-        unmaskInto(bytes, start, end, keyStart, data);
-        from = 0;
-        to = end - start;
-      }
-      if (visitor === undefined) {
-        this.#emitData(opcode, decodeText(viewOf(data, from, to), payloadStart), true);
-        return;
-      }
-      if (opcode === Opcode.Text) {
-        // Validated by decoding: the host's fatal decoder beats the JS scanner on ASCII (4x at
-        // 1 KiB, Node 20), and the string is what text() returns.
-        this.#view.decoded = decodeText(viewOf(data, from, to), payloadStart);
-      }
-      this.#show(visitor, opcode === Opcode.Text ? 'text' : 'binary', data, from, to);
+      this.#wholeMessage(opcode, bytes, start, end, keyStart, payloadStart);
       return;
     }
     this.#payloadStart = payloadStart;
