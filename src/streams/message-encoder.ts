@@ -5,12 +5,11 @@
  * @module
  */
 
-import { copyXorSmall, FUSED_UNMASK_MAX } from '../bytes/_copy.ts';
+import { copyUnmasked, copyXorSmall } from '../bytes/_copy.ts';
 import { encodeUtf8, getRandomValues } from '../base/_host.ts';
 import { encodeClosePayload } from '../wire/close.ts';
 import { MASKING_KEY_SIZE, MAX_7BIT_LENGTH, MAX_CONTROL_PAYLOAD, Opcode } from '../base/constants.ts';
 import { headerLengthFor, writeCheckedHeader, type HeaderInit } from '../wire/header.ts';
-import { applyMask } from '../bytes/mask.ts';
 
 /** Options of the control-frame builders ({@link encodePing}, {@link encodePong}, {@link encodeClose}). */
 export interface EncodeOptions {
@@ -135,12 +134,10 @@ function encodeFrames(opcode: number, payload: Uint8Array, mask: boolean, maxFra
     }
     if (!mask) {
       out.set(frameLength === length ? payload : payload.subarray(from, from + frameLength), at);
-    } else if (frameLength <= FUSED_UNMASK_MAX) {
-      copyXorSmall(payload, from, frameLength, out, at, maskingKey[0], maskingKey[1], maskingKey[2], maskingKey[3]);
     } else {
-      const target = out.subarray(at, at + frameLength);
-      target.set(payload.subarray(from, from + frameLength));
-      applyMask(target, maskingKey);
+      // The decoders' copy-and-mask: a fused loop when short, the SIMD kernel from 4 KiB (64 KiB
+      // masked message: ~1.4x the native copy then the JS word loop, Node 20).
+      copyUnmasked(payload, from, from + frameLength, out, at, maskingKey, 0);
     }
     at += frameLength;
     from += frameLength;
