@@ -521,12 +521,22 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
     let data = bytes;
     let from = start;
     let to = end;
-    if (visitor === undefined && keyStart >= 0 && end - start > FUSED_UNMASK_MAX) {
-      // Text read at once: unmasked in the SIMD kernel's window and decoded from there (1 KiB
-      // text frames: ~1.3x the copy-then-XOR into the scratch array, Node 20).
+    if (keyStart >= 0 && end - start > FUSED_UNMASK_MAX && !(visitor !== undefined && this.#unmaskInPlace)) {
+      // Unmasked in the SIMD kernel's window: text is decoded from there (1 KiB text frames:
+      // ~1.3x the copy-then-XOR into the scratch array, Node 20), and a visitor is shown a
+      // native copy of it in the scratch array.
       const unmasked = unmaskInWindow(bytes, start, end, bytes, keyStart);
       if (unmasked !== undefined) {
-        this.#emitData(opcode, decodeText(unmasked, payloadStart), true);
+        const text = opcode === Opcode.Text ? decodeText(unmasked, payloadStart) : '';
+        if (visitor === undefined) {
+          this.#emitData(opcode, text, true);
+          return;
+        }
+        const scratch = growScratch(this.#scratch, end - start);
+        if (scratch.length <= SCRATCH_KEEP) this.#scratch = scratch;
+        scratch.set(unmasked);
+        if (opcode === Opcode.Text) this.#view.decoded = text;
+        this.#show(visitor, opcode === Opcode.Text ? 'text' : 'binary', scratch, 0, end - start);
         return;
       }
     }
