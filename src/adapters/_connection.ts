@@ -45,6 +45,7 @@ export interface Transport {
 export interface CloseInfo {
   /** 1000–4999 from the peer's close frame, 1005 (none in it), the error's code, or 1006. */
   code: number;
+  /** The reason in the peer's close frame; `''` otherwise. */
   reason: string;
   /** True when both close frames were exchanged (RFC 6455 §7.1.4). */
   wasClean: boolean;
@@ -97,16 +98,29 @@ export const DEFAULT_CLOSE_GRACE = 1_000;
  * interval). Clients keep the engine's default: off.
  */
 export const DEFAULT_SERVER_PING_INTERVAL = 30_000;
+// The core types this API names, so that a subpath's declarations are complete on their own.
+export type { ProtocolError, HandshakeError } from '../base/errors.ts';
+export type { ConnectionCloseEvent, ConnectionState, ServerConnectionOptions, ClientConnectionOptions } from '../connection/options.ts';
+export type { AcceptOptions, RejectOptions } from '../connection/server.ts';
+export type { ClientHandshake } from '../handshake/server.ts';
+export type { Extension } from '../handshake/extensions.ts';
+
 /** Received messages that may wait for a listener or an iterator before reading stops. */
 export const MAX_WAITING_MESSAGES = 16;
 
 const INTERNAL_ERROR = 500;
 
-interface Listeners {
+/** The listeners of each event of a {@link WebSocketConnection}. */
+export interface Listeners {
+  /** The connection opened (the handshake succeeded). */
   open: Array<(connection: WebSocketConnection) => void>;
+  /** A text (string) or binary (Uint8Array) message arrived. */
   message: Array<(data: string | Uint8Array) => void>;
+  /** A ping arrived (it was answered already). */
   ping: Array<(data: Uint8Array) => void>;
+  /** A pong arrived. */
   pong: Array<(data: Uint8Array) => void>;
+  /** The connection ended; called once. */
   close: Array<(info: CloseInfo) => void>;
 }
 

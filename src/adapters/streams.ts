@@ -35,7 +35,9 @@ export * from './_connection.ts';
 
 /** A duplex byte stream, as Deno's `Conn`, Cloudflare's `Socket` and Direct Sockets' `opened` give it. */
 export interface ByteStreamPair {
+  /** The bytes the peer sends. */
   readable: ReadableStream<Uint8Array>;
+  /** Where the bytes for the peer go. */
   writable: WritableStream<Uint8Array>;
 }
 
