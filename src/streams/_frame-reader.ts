@@ -53,12 +53,12 @@ export function unmaskPayload(bytes: Uint8Array, start: number, end: number, key
   if (keyStart < 0) return bytes.subarray(start, end);
   const length = end - start;
   if (length <= FUSED_UNMASK_MAX) {
-    const target = inPlace ? bytes.subarray(start, end) : pool.take(length);
+    const target = inPlace ? bytes.subarray(start, end) : pool.take(length, bytes.length - start);
     copyXorSmall(bytes, start, length, target, 0, bytes[keyStart], bytes[keyStart + 1], bytes[keyStart + 2], bytes[keyStart + 3]);
     return target;
   }
   const maskingKey = viewOf(bytes, keyStart, keyStart + MASKING_KEY_SIZE);
-  const target = inPlace ? bytes.subarray(start, end) : pool.take(length);
+  const target = inPlace ? bytes.subarray(start, end) : pool.take(length, bytes.length - start);
   if (length < SIMD_MIN || !copyXorSimd(bytes, start, end, target, 0, maskingKey, 0)) {
     if (!inPlace) target.set(viewOf(bytes, start, end));
     applyMask(target, maskingKey);
@@ -97,6 +97,8 @@ export interface FrameSink {
   onEnd(): void;
   /** Bytes after `stopped` was set (never empty); `offset` is their stream offset. Default: ignored. */
   onTrailing?(bytes: Uint8Array, offset: number): void;
+  /** A pushed chunk has been read to its end (or decoding failed in it). */
+  onChunkEnd?(): void;
 }
 
 /**
@@ -209,6 +211,9 @@ export class FrameReader<T> {
       if (this.#tail > 0) return this.#next();
     }
     if (this.#failed) throw this.#error;
+    // Everything pushed is iterated: an idle decoder keeps no queue storage (once per push, not
+    // per item, as emptying it per item would cost an allocation per item).
+    this.#queue.length = 0;
     return { value: undefined, done: true };
   }
 
@@ -228,6 +233,7 @@ export class FrameReader<T> {
     } else {
       this.#pending = undefined;
       this.chunkOffset += chunk.length;
+      this.#sink.onChunkEnd?.();
     }
   }
 

@@ -49,34 +49,48 @@ export const SCRATCH_KEEP = 1024 * 1024;
 
 /** Copies of at most this many bytes come from a {@link BytePool} block. */
 export const POOLED_MAX = 256;
-/** Size of a {@link BytePool} block: what one retained small payload may pin at most. */
+/** Largest {@link BytePool} block: what one retained small payload may pin at most. */
 export const POOL_BLOCK = 8 * 1024;
 
 /**
- * Memory for small copies a decoder hands out (payloads, masking keys), carved from 8 KiB
- * blocks as Node's `Buffer` pool does: one `ArrayBuffer` per block instead of one per copy.
- * Deno takes ~750 ns per `new Uint8Array(16)` against ~30 ns for a view of an existing buffer
- * (Node ~40 ns either way), so per-frame arrays made its decoders 10x slower than their
- * allocation-free paths. Ownership: each copy is the caller's; the block behind its `.buffer`
- * also holds other copies the same decoder made (never another decoder's), and a retained
- * copy keeps its block alive.
+ * Memory for small copies a decoder hands out (payloads, masking keys), carved from blocks as
+ * Node's `Buffer` pool does: one `ArrayBuffer` per block instead of one per copy. Deno takes
+ * ~750 ns per `new Uint8Array(16)` against ~30 ns for a view of an existing buffer (Node ~40 ns
+ * either way), so per-frame arrays made its decoders 10x slower than their allocation-free
+ * paths. A block serves one pushed chunk: it is sized to what is left of the chunk (copies out
+ * of a chunk never outgrow it), at most {@link POOL_BLOCK}, and let go when the chunk is done
+ * ({@link BytePool.release}), so an idle decoder holds none. Ownership: each copy is the
+ * caller's; the block behind its `.buffer` also holds other copies the same decoder made from
+ * the same chunk (never another decoder's), and a retained copy keeps its block alive.
  */
 export class BytePool {
   #block: ArrayBuffer | undefined = undefined;
-  #used = POOL_BLOCK;
+  #used = 0;
+  /** The block's size (0: none), kept as a number: reading `byteLength` per copy cost ~10%. */
+  #size = 0;
 
-  /** A fresh, zeroed array of `length` bytes: a view of the current block when it is small. */
-  take(length: number): Uint8Array {
+  /**
+   * A fresh, zeroed array of `length` bytes: a view of the current block when it is small.
+   * `room`: how many bytes of the chunk are left from the copy's source on.
+   */
+  take(length: number, room: number): Uint8Array {
     if (length > POOLED_MAX) return new Uint8Array(length);
     let used = this.#used;
-    if (used + length > POOL_BLOCK) {
-      this.#block = new ArrayBuffer(POOL_BLOCK);
+    if (used + length > this.#size || this.#block === undefined) {
+      this.#size = Math.min(POOL_BLOCK, Math.max(length, room));
+      this.#block = new ArrayBuffer(this.#size);
       used = 0;
     }
     const bytes = new Uint8Array(this.#block!, used, length);
     // 8-byte aligned, so that word-wise unmasking finds every copy aligned alike.
     this.#used = (used + length + 7) & ~7;
     return bytes;
+  }
+
+  /** Lets go of the current block (the chunk it served is done). */
+  release(): void {
+    this.#block = undefined;
+    this.#size = 0;
   }
 }
 

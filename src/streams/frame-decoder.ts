@@ -30,7 +30,7 @@ export interface FrameDecoderOptions extends DecodeOptions {
 
 /** The 4-byte masking key at `at`, copied (~3x faster than slice() on Node 20). */
 function copyKey(bytes: Uint8Array, at: number, pool: BytePool): Uint8Array {
-  const key = pool.take(MASKING_KEY_SIZE);
+  const key = pool.take(MASKING_KEY_SIZE, bytes.length - at);
   key[0] = bytes[at];
   key[1] = bytes[at + 1];
   key[2] = bytes[at + 2];
@@ -97,9 +97,10 @@ export interface DecodedFrame extends Frame {
  *
  * Data ownership: a payload that lies unmasked inside one pushed chunk is a view into that
  * chunk; any other payload is one fresh copy, unmasked while copying, and yours. A copy of at
- * most 256 bytes (and a `maskingKey`) is a view of an 8 KiB block that holds other copies this
- * decoder made, as Node's `Buffer` pool does: mind its `.buffer`, and `slice()` a small payload
- * you keep for long if the block should not stay alive with it. Pushed chunks are never
+ * most 256 bytes (and a `maskingKey`) is a view of a block of up to 8 KiB that holds other
+ * copies this decoder made from the same chunk, as Node's `Buffer` pool does: mind its
+ * `.buffer`, and `slice()` a small payload you keep for long if the block should not stay
+ * alive with it. Pushed chunks are never
  * modified unless `unmaskInPlace` is set; the decoder keeps a pushed chunk until it is iterated
  * and views of it until the frames using them are complete, so do not reuse a chunk's memory
  * after pushing it.
@@ -144,6 +145,7 @@ export class FrameDecoder implements Iterable<DecodedFrame> {
       onHeader: (header, offset) => this.#onHeader(header, offset),
       onPayload: (bytes, start, end, maskingKey, payloadOffset, last) => this.#onPayload(bytes, start, end, maskingKey, payloadOffset, last),
       onEnd: () => this.#onEnd(),
+      onChunkEnd: () => this.#pool.release(),
     });
   }
 
@@ -361,6 +363,7 @@ export class FrameStreamDecoder implements Iterable<FrameEvent> {
       onHeader: (header, offset) => this.#onHeader(header, offset),
       onPayload: (bytes, start, end, maskingKey, payloadOffset) => this.#onPayload(bytes, start, end, maskingKey, payloadOffset),
       onEnd: () => this.#onEnd(),
+      onChunkEnd: () => this.#pool.release(),
     });
   }
 
@@ -409,7 +412,7 @@ export class FrameStreamDecoder implements Iterable<FrameEvent> {
       unmaskInPlace(bytes, start, end, maskingKey, payloadOffset);
       data = bytes.subarray(start, end);
     } else {
-      data = this.#pool.take(end - start);
+      data = this.#pool.take(end - start, bytes.length - start);
       copyUnmasked(bytes, start, end, data, 0, maskingKey, payloadOffset);
     }
     this.#reader.emit({ type: 'payload', data, payloadOffset });

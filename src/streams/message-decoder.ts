@@ -31,6 +31,11 @@ const RSV2_BIT = 0x20;
 const RSV3_BIT = 0x10;
 /** RFC 6455 §5.5.1: the status code takes the first 2 bytes of a close payload. */
 const CLOSE_CODE_SIZE = 2;
+/**
+ * Where masked text is unmasked to be decoded at once when the SIMD window is not used (up to
+ * 128 bytes, or where the host has no SIMD): shared, as it never outlives one decode.
+ */
+let textScratch: Uint8Array = new Uint8Array(0);
 /** First header byte of an unfragmented text / binary frame without extension bits. */
 const WHOLE_TEXT = FIN_BIT | Opcode.Text;
 const WHOLE_BINARY = FIN_BIT | Opcode.Binary;
@@ -309,7 +314,8 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
   readonly #closeHead = new Uint8Array(CLOSE_CODE_SIZE);
   /** Set during {@link MessageDecoder.visit}: complete messages go to it instead of the queue. */
   #visitor: MessageVisitor | undefined = undefined;
-  readonly #view = new ReusedMessageView();
+  /** The visitor's view, made by the first visit (a connection that never visits holds none). */
+  #view: ReusedMessageView | undefined = undefined;
   /** Where a masked message in one frame is unmasked when it need not outlive the call. */
   #scratch: Uint8Array = EMPTY;
   readonly #pool = new BytePool();
@@ -331,6 +337,7 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
       onHeader: (header, offset) => this.#onHeader(header, offset),
       onPayload: (bytes, start, end, maskingKey, payloadOffset, last) => this.#onPayload(bytes, start, end, maskingKey, payloadOffset, last),
       onEnd: () => this.#onEnd(),
+      onChunkEnd: () => this.#pool.release(),
       onTrailing: (bytes, offset) => this.#onTrailing(bytes, offset),
     });
     const { maxMessageLength = DEFAULT_MAX_MESSAGE_LENGTH, afterClose = 'error' } = options;
@@ -468,13 +475,14 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
   visit(visitor: MessageVisitor): void {
     if (typeof visitor !== 'function') throw new TypeError('Cannot visit messages: visitor must be a function');
     if (this.#streaming) throw new TypeError('Cannot visit messages with streamMessages: iterate the decoder instead');
+    this.#view ??= new ReusedMessageView();
     const reader = this.#reader;
     for (let event = reader.shift(); event !== undefined; event = reader.shift()) {
       if (event.type === 'close') {
         this.#show(visitor, 'close', EMPTY, 0, 0, event.code, event.reason);
       } else if (event.type === 'text') {
         const bytes = encodeUtf8(event.data);
-        this.#view.decoded = event.data;
+        this.#view!.decoded = event.data;
         this.#show(visitor, 'text', bytes, 0, bytes.length);
       } else {
         this.#show(visitor, event.type, event.data, 0, event.data.length);
@@ -493,7 +501,7 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
     visitor: MessageVisitor, type: MessageView['type'], bytes: Uint8Array, start: number, end: number,
     code?: number, reason = '',
   ): void {
-    const view = this.#view;
+    const view = this.#view!;
     view.type = type;
     view.bytes = bytes;
     view.start = start;
@@ -535,7 +543,7 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
         const scratch = growScratch(this.#scratch, end - start);
         if (scratch.length <= SCRATCH_KEEP) this.#scratch = scratch;
         scratch.set(unmasked);
-        if (opcode === Opcode.Text) this.#view.decoded = text;
+        if (opcode === Opcode.Text) this.#view!.decoded = text;
         this.#show(visitor, opcode === Opcode.Text ? 'text' : 'binary', scratch, 0, end - start);
         return;
       }
@@ -543,8 +551,14 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
     if (keyStart >= 0 && visitor !== undefined && this.#unmaskInPlace) {
       unmaskInPlace(bytes, start, end, viewOf(bytes, keyStart, keyStart + MASKING_KEY_SIZE), 0);
     } else if (keyStart >= 0) {
-      data = growScratch(this.#scratch, end - start);
-      if (data.length <= SCRATCH_KEEP) this.#scratch = data;
+      if (visitor === undefined) {
+        // Decoded before this returns, so one array serves every decoder: none holds its own.
+        data = textScratch = growScratch(textScratch, end - start);
+        if (data.length > SCRATCH_KEEP) textScratch = EMPTY;
+      } else {
+        data = growScratch(this.#scratch, end - start);
+        if (data.length <= SCRATCH_KEEP) this.#scratch = data;
+      }
       unmaskInto(bytes, start, end, keyStart, data);
       from = 0;
       to = end - start;
@@ -556,7 +570,7 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
     if (opcode === Opcode.Text) {
       // Validated by decoding: the host's fatal decoder beats the JS scanner on ASCII (4x at
       // 1 KiB, Node 20), and the string is what text() returns.
-      this.#view.decoded = decodeText(viewOf(data, from, to), payloadStart);
+      this.#view!.decoded = decodeText(viewOf(data, from, to), payloadStart);
     }
     this.#show(visitor, opcode === Opcode.Text ? 'text' : 'binary', data, from, to);
   }
@@ -643,7 +657,7 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
       unmaskInPlace(bytes, start, end, maskingKey, payloadOffset);
       data = bytes.subarray(start, end);
     } else {
-      data = this.#pool.take(end - start);
+      data = this.#pool.take(end - start, bytes.length - start);
       copyUnmasked(bytes, start, end, data, 0, maskingKey, payloadOffset);
     }
     const piece = text ? this.#textPiece(data, streamOffset) : data;
@@ -712,7 +726,7 @@ export class MessageDecoder implements Iterable<DecodedMessage> {
     if (this.#messageRsv !== 0) {
       const payload = this.#decodeExtensions(opcode, this.#message.take());
       if (visitor !== undefined) {
-        if (opcode === Opcode.Text) this.#view.decoded = decodeText(payload, undefined);
+        if (opcode === Opcode.Text) this.#view!.decoded = decodeText(payload, undefined);
         this.#show(visitor, opcode === Opcode.Text ? 'text' : 'binary', payload, 0, payload.length);
         return;
       }
