@@ -355,6 +355,24 @@ describe('messages and control frames', () => {
   });
 });
 
+describe('unmaskInPlace', () => {
+  it('off (the default), receive never modifies its input; on, it unmasks inside it and the data is a view', () => {
+    const frame = encodeMessage(new Uint8Array([1, 2, 3, 4, 5]), masked);
+    const input = frame.slice();
+    const server = openServer();
+    server.receive(input);
+    const [copied] = server.events() as Array<{ data: Uint8Array }>;
+    expect(Array.from(copied.data)).toEqual([1, 2, 3, 4, 5]);
+    expect(Array.from(input)).toEqual(Array.from(frame));
+    const inPlace = openServer({ unmaskInPlace: true });
+    inPlace.receive(input);
+    const [view] = inPlace.events() as Array<{ data: Uint8Array }>;
+    expect(Array.from(view.data)).toEqual([1, 2, 3, 4, 5]);
+    expect(view.data.buffer).toBe(input.buffer);
+    expect(Array.from(input.subarray(input.length - 5))).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
 describe('closing handshake', () => {
   it('the client closes: the server echoes the code and reason and closes TCP first; the client waits for EOF', () => {
     const client = openClient();

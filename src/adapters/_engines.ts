@@ -12,14 +12,20 @@ import { DEFAULT_SERVER_PING_INTERVAL, type DialOptions, type ServeOptions } fro
 
 /**
  * The server engine an adapter drives: `pingInterval` defaults to
- * {@link DEFAULT_SERVER_PING_INTERVAL} (`Infinity` turns keepalive off).
+ * {@link DEFAULT_SERVER_PING_INTERVAL} (`Infinity` turns keepalive off). Both engines unmask in
+ * place (`unmaskInPlace`): the chunks an adapter reads from its transport are its own, and it
+ * never reads them again.
  */
 export function createServerEngine(options: ServeOptions): ServerConnection {
   const { pingInterval = DEFAULT_SERVER_PING_INTERVAL } = options;
-  return new ServerConnection({ ...options, pingInterval: pingInterval === Number.POSITIVE_INFINITY ? undefined : pingInterval });
+  return new ServerConnection({
+    unmaskInPlace: true,
+    ...options,
+    pingInterval: pingInterval === Number.POSITIVE_INFINITY ? undefined : pingInterval,
+  });
 }
 
 /** The client engine an adapter drives (the request is in its output at once). */
 export function createClientEngine(url: string, options: DialOptions): ClientConnection {
-  return new ClientConnection({ ...options, url });
+  return new ClientConnection({ unmaskInPlace: true, ...options, url });
 }

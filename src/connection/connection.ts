@@ -42,7 +42,8 @@ const EMPTY = new Uint8Array(0);
  * Not constructed directly.
  *
  * Data ownership: `receive` does not copy what it is given unless it must keep it; event data
- * may be a view into those bytes, so do not modify them after passing them. Output arrays are
+ * may be a view into those bytes, so do not modify them after passing them. It never modifies
+ * them either, unless `unmaskInPlace` says it may. Output arrays are
  * the connection's and not touched again once taken.
  */
 export abstract class Connection {
@@ -295,6 +296,7 @@ export abstract class Connection {
       extensions: this.#extensions,
       // Bytes after the peer's close frame are never looked at (see #inputDone).
       afterClose: 'ignore',
+      unmaskInPlace: this.settings.unmaskInPlace,
     });
     if (this.settings.pingInterval !== undefined) this.#pingDeadline = this.#after(this.settings.pingInterval);
     this.emit({ type: 'open', protocol, extensions });

@@ -99,6 +99,14 @@ export interface ConnectionOptions {
   handshakeTimeout?: number;
   /** Where masking keys come from (client). Default the platform's CSPRNG; inject in tests only. */
   random?: (bytes: Uint8Array) => Uint8Array;
+  /**
+   * Unmask received payloads inside the bytes given to `receive` instead of copying them (see
+   * `MessageDecoderOptions.unmaskInPlace`): binary, ping and pong data in one frame of one
+   * chunk are then views into that chunk. `receive` then modifies what it is given: only for
+   * callers that own those bytes and do not read them again (the adapters' socket reads).
+   * Default false.
+   */
+  unmaskInPlace?: boolean;
 }
 
 /** Options of a `ServerConnection`. */
@@ -151,6 +159,8 @@ export interface ResolvedConnectionOptions {
   handshakeTimeout: number;
   /** See {@link ConnectionOptions.random}; undefined: the platform's CSPRNG. */
   random: ((bytes: Uint8Array) => Uint8Array) | undefined;
+  /** See {@link ConnectionOptions.unmaskInPlace}. */
+  unmaskInPlace: boolean;
 }
 
 const where = 'Invalid connection options';
@@ -190,5 +200,6 @@ export function resolveConnectionOptions(options: ConnectionOptions): ResolvedCo
     closeTimeout: checkDuration('closeTimeout', options.closeTimeout, true) ?? DEFAULT_CLOSE_TIMEOUT,
     handshakeTimeout: checkDuration('handshakeTimeout', options.handshakeTimeout, true) ?? DEFAULT_HANDSHAKE_TIMEOUT,
     random,
+    unmaskInPlace: options.unmaskInPlace === true,
   };
 }
