@@ -24,6 +24,7 @@ export * from './handshake/client.ts';
 export * from './handshake/server.ts';
 export * from './handshake/head.ts';
 export * from './streams/frame-decoder.ts';
+export * from './streams/message-types.ts';
 export * from './streams/message-decoder.ts';
 export * from './streams/message-encoder.ts';
 export * from './deflate/permessage-deflate.ts';

@@ -12,7 +12,8 @@ import { CloseCode } from '../base/constants.ts';
 import { type HandshakeError, ProtocolError } from '../base/errors.ts';
 import type { PerMessageDeflate } from '../deflate/permessage-deflate.ts';
 import type { Extension } from '../handshake/extensions.ts';
-import { MessageDecoder, type MessageEvent } from '../streams/message-decoder.ts';
+import { MessageDecoder } from '../streams/message-decoder.ts';
+import type { MessageEvent } from '../streams/message-types.ts';
 import { encodeClose, encodeMessage, encodePing, encodePong } from '../streams/message-encoder.ts';
 import {
   type ConnectionCloseEvent,

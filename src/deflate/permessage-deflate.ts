@@ -12,7 +12,7 @@ import { handshakeError } from '../handshake/_http.ts';
 import { Inflater } from './_inflate.ts';
 import { Opcode } from '../base/constants.ts';
 import type { Extension } from '../handshake/extensions.ts';
-import type { ExtensionMessage, MessageExtension } from '../streams/message-decoder.ts';
+import type { ExtensionMessage, MessageExtension } from '../streams/message-types.ts';
 import type { MessageEncodeExtension } from '../streams/message-encoder.ts';
 
 const NAME = 'permessage-deflate';
