@@ -117,6 +117,42 @@ describe('wsframe/node handleUpgrade on an http server', () => {
   });
 });
 
+describe('application mistakes never escape into the socket callbacks (review findings)', () => {
+  it('handleUpgrade with an onRequest naming a subprotocol the client did not offer: 500, and a throwing listener: 1011', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    const closes: CloseInfo[] = [];
+    const http = createHttpServer();
+    http.on('upgrade', (request, socket, head) => {
+      const path = request.url ?? '/';
+      const connection = handleUpgrade(request, socket, head, {
+        onRequest: () => (path === '/bad-answer' ? { protocol: 'chat' } : undefined),
+      }, (ws) => ws.on('message', () => {
+        throw new Error('listener boom');
+      }));
+      void connection.closed.then((info) => closes.push(info));
+    });
+    const url = `ws://127.0.0.1:${await listening(http)}`;
+    try {
+      const refused = connect(`${url}/bad-answer`);
+      expect(((await refused.opened.catch((error: unknown) => error)) as HandshakeError).status).toBe(500);
+      const client = connect(`${url}/throws`);
+      await client.opened;
+      client.send('hi');
+      expect(await client.closed).toMatchObject({ code: 1011, wasClean: true });
+      await sleep(50);
+      expect(closes.map((info) => info.code).sort()).toEqual([1006, 1011]);
+      expect(closes.find((info) => info.code === 1006)?.error).toBeInstanceOf(RangeError);
+      expect(closes.find((info) => info.code === 1011)?.error?.message).toBe('listener boom');
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
+  });
+});
+
 describe('wss with ws as the peer, both directions (a self-signed certificate made with openssl)', () => {
   let certificate: SelfSignedCertificate;
   beforeAll(() => {

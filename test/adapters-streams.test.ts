@@ -129,6 +129,35 @@ describe('wsframe/streams: a server and a client on an in-memory stream pair', (
     expect(opened).toBe(0);
   });
 
+  it('an onRequest answer the engine refuses (a subprotocol not offered) refuses the request with 500; nothing throws', async () => {
+    const { client, serverConnection } = echoPair({ onRequest: () => ({ protocol: 'chat' }) });
+    const [clientClose, serverClose] = await Promise.all([client.closed, serverConnection.closed]);
+    expect(clientClose.code).toBe(1006);
+    expect((clientClose.error as HandshakeError).status).toBe(500);
+    expect(serverClose.code).toBe(1006);
+    expect(serverClose.error).toBeInstanceOf(RangeError);
+    // The same through a thenable that is not a Promise.
+    const thenable = { then: (resolve: (value: unknown) => void) => resolve({ headers: { 'X-A': 'a\r\nb' } }) };
+    const other = echoPair({ onRequest: () => thenable });
+    expect(((await other.client.closed).error as HandshakeError).status).toBe(500);
+    expect((await other.serverConnection.closed).error).toBeInstanceOf(TypeError);
+  });
+
+  it('a listener that throws closes the connection with 1011 and the error, in this adapter as in wsframe/node', async () => {
+    const [serverEnd, clientEnd] = streamPair();
+    const boom = new Error('listener boom');
+    const serverConnection = handleStream(serverEnd, {}, (ws) => ws.on('message', () => {
+      throw boom;
+    }));
+    const client = connectStream(clientEnd, 'ws://example.com/');
+    await client.opened;
+    client.send('hi');
+    const [clientClose, serverClose] = await Promise.all([client.closed, serverConnection.closed]);
+    expect(clientClose).toMatchObject({ code: 1011, wasClean: true });
+    expect(serverClose).toMatchObject({ code: 1011, wasClean: true });
+    expect(serverClose.error).toBe(boom);
+  });
+
   it('accepts with the subprotocol onRequest names', async () => {
     const { client } = echoPair({ onRequest: () => ({ protocol: 'b' }) }, { protocols: ['a', 'b'] });
     await client.opened;

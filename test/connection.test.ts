@@ -111,6 +111,28 @@ describe('server handshake', () => {
     }
   });
 
+  it('origins: a predicate that throws denies with 403, and receive does not throw', () => {
+    const server = new ServerConnection({
+      origins: () => {
+        throw new Error('database down');
+      },
+    });
+    server.receive(latin1(requestHead(['Origin: https://example.com'])));
+    expect(textOf(outputOf(server)).split('\r\n')[0]).toBe('HTTP/1.1 403 Forbidden');
+    const close = closeEventOf(server.events());
+    expect(close.error).toMatchObject({ status: 403, code: 'FORBIDDEN_ORIGIN' });
+    expect(close.error?.message).toContain('database down');
+  });
+
+  it('more than 64 KiB of frames in the same chunk as the request: 400 before any request event', () => {
+    const server = new ServerConnection();
+    server.receive(new Uint8Array([...latin1(requestHead()), ...new Uint8Array(70_000)]));
+    expect(textOf(outputOf(server)).split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    const events = server.events();
+    expect(events.map((e) => e.type)).toEqual(['close']);
+    expect(closeEventOf(events).error).toMatchObject({ status: 400, code: 'UNEXPECTED_BODY' });
+  });
+
   it('origins: a predicate sees the origin and the request', () => {
     const seen: unknown[] = [];
     const server = new ServerConnection({
@@ -582,6 +604,12 @@ describe('deadlines', () => {
     expect(thrownBy(() => new ServerConnection({ maxMessageLength: -1 }))).toBeInstanceOf(RangeError);
     expect(thrownBy(() => new ServerConnection({ maxFrameLength: 0 }))).toBeInstanceOf(RangeError);
     expect(thrownBy(() => new ServerConnection({ handshakeTimeout: '5' as unknown as number }))).toBeInstanceOf(TypeError);
+    // Checked at construction, never first when a peer's request arrives (review finding).
+    expect(thrownBy(() => new ServerConnection({ deflate: { serverMaxWindowBits: 99 } }))).toBeInstanceOf(RangeError);
+    expect(thrownBy(() => new ServerConnection({ deflate: { level: 99 } }))).toBeInstanceOf(RangeError);
+    expect(thrownBy(() => new ClientConnection({ url: 'ws://a/', deflate: { clientMaxWindowBits: 7 } }))).toBeInstanceOf(RangeError);
+    expect(thrownBy(() => new ServerConnection({ origins: [1 as unknown as string] }))).toBeInstanceOf(TypeError);
+    expect(thrownBy(() => new ServerConnection({ maxHeadLength: 0 }))).toBeInstanceOf(RangeError);
   });
 });
 

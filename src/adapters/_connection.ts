@@ -18,6 +18,7 @@
  */
 
 import { clearTimer, monotonicNow, setTimer, type TimerHandle } from '../base/_host.ts';
+import { CloseCode } from '../base/constants.ts';
 import type { HandshakeError, ProtocolError } from '../base/errors.ts';
 import type { ClientConnection } from '../connection/client.ts';
 import type {
@@ -105,6 +106,9 @@ export type { AcceptOptions, RejectOptions } from '../connection/server.ts';
 export type { ClientHandshake } from '../handshake/server.ts';
 export type { Extension } from '../handshake/extensions.ts';
 
+/** An `Error` for what was thrown. */
+const toError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+
 /** Received messages that may wait for a listener or an iterator before reading stops. */
 export const MAX_WAITING_MESSAGES = 16;
 
@@ -148,6 +152,8 @@ export class WebSocketConnection {
   #open: { protocol: string | undefined; extensions: Extension[] } | undefined = undefined;
   #closeInfo: CloseInfo | undefined = undefined;
   #transportError: Error | undefined = undefined;
+  /** What a listener or `onRequest` threw, or the answer the engine refused. */
+  #applicationError: Error | undefined = undefined;
   #pumping = false;
   #ended = false;
   #transportClosed = false;
@@ -307,7 +313,7 @@ export class WebSocketConnection {
     try {
       // Events first, all of them (accepting a request produces more), then the output once.
       for (let events = this.#engine.events(); events.length > 0; events = this.#engine.events()) {
-        for (const event of events) this.#dispatch(event);
+        for (const event of events) this.#dispatchSafely(event);
       }
       const output = this.#engine.takeOutput();
       if (output.length > 0 && !this.#ended) this.#transport.write(output);
@@ -321,6 +327,20 @@ export class WebSocketConnection {
     }
     this.#updateReading();
     this.#arm();
+  }
+
+  /**
+   * A listener that throws is the application's bug, not the peer's: the connection closes with
+   * 1011 (Internal Error), the error is `closeInfo.error`, and the other events and the output
+   * still go out. Both adapters behave alike; nothing is thrown into the transport's callbacks.
+   */
+  #dispatchSafely(event: ConnectionEvent): void {
+    try {
+      this.#dispatch(event);
+    } catch (error) {
+      this.#applicationError ??= toError(error);
+      if (this.#engine.state === 'open') this.#engine.close(CloseCode.InternalError);
+    }
   }
 
   #dispatch(event: ConnectionEvent): void {
@@ -350,6 +370,7 @@ export class WebSocketConnection {
         const closeInfo: CloseInfo = info;
         // A transport error before the close event is what ended the connection: the more telling cause.
         if (this.#transportError !== undefined) closeInfo.error = this.#transportError;
+        else if (this.#applicationError !== undefined) closeInfo.error = this.#applicationError;
         this.#closeInfo = closeInfo;
         this.#wakeIterator();
         this.#resolveClosed(closeInfo);
@@ -365,11 +386,21 @@ export class WebSocketConnection {
     const answer = (decision: RequestDecision): void => {
       // The handshake may have timed out, or the transport ended, while the decision was pending.
       if (engine.state !== 'connecting') return;
-      if (decision !== undefined && 'status' in decision) engine.reject(decision.status, decision);
-      else engine.accept(decision ?? {});
+      try {
+        if (decision !== undefined && decision !== null && 'status' in decision) engine.reject(decision.status, decision);
+        else engine.accept(decision ?? {});
+      } catch (error) {
+        // An answer the engine refuses (a subprotocol not offered, an invalid header, a status
+        // outside 400..599) is the application's bug: refuse the request with 500.
+        this.#applicationError ??= toError(error);
+        engine.reject(INTERNAL_ERROR);
+      }
       this.#pump();
     };
-    const refuse = (): void => answer({ status: INTERNAL_ERROR });
+    const refuse = (error: unknown): void => {
+      this.#applicationError ??= toError(error);
+      answer({ status: INTERNAL_ERROR });
+    };
     if (this.#onRequest === undefined) {
       answer(undefined);
       return;
@@ -377,12 +408,16 @@ export class WebSocketConnection {
     let decision;
     try {
       decision = this.#onRequest(request);
-    } catch {
-      refuse();
+    } catch (error) {
+      refuse(error);
       return;
     }
-    if (decision instanceof Promise) decision.then(answer, refuse);
-    else answer(decision);
+    // A promise or any thenable: answered when it settles (a rejection refuses with 500).
+    if (decision !== null && typeof decision === 'object' && typeof (decision as { then?: unknown }).then === 'function') {
+      Promise.resolve(decision).then(answer, refuse);
+    } else {
+      answer(decision as RequestDecision);
+    }
   }
 
   #deliverWaiting(): void {

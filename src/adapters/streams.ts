@@ -33,6 +33,8 @@ import { createClientEngine, createServerEngine } from './_engines.ts';
 
 export * from './_connection.ts';
 
+const toError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+
 /** A duplex byte stream, as Deno's `Conn`, Cloudflare's `Socket` and Direct Sockets' `opened` give it. */
 export interface ByteStreamPair {
   /** The bytes the peer sends. */
@@ -44,7 +46,6 @@ export interface ByteStreamPair {
 /** Called with each connection once open. */
 export type OpenCallback = (connection: WebSocketConnection) => void;
 
-const toError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
 /**
  * Moves bytes, time and backpressure between `stream` and `engine`. The `Transport` below and

@@ -83,7 +83,8 @@ export interface ConnectionOptions {
   pingInterval?: number;
   /**
    * A peer that answers none of our pings (no pong at all) within this long ends the connection
-   * with 1006 and `transportShouldClose`. Default: `pingInterval`.
+   * with 1006 and `transportShouldClose`. Any pong counts, an unsolicited one too (as in ws): it
+   * shows the peer alive. Default: `pingInterval`.
    */
   pongTimeout?: number;
   /**
@@ -174,6 +175,30 @@ function checkDuration(name: string, value: unknown, allowInfinity: boolean): nu
   return value;
 }
 
+const WINDOW_BITS_MIN = 8;
+const WINDOW_BITS_MAX = 15;
+const LEVEL_MAX = 9;
+
+/** The permessage-deflate options, checked at construction (never first on a peer's request). */
+function checkDeflateOptions(deflate: PerMessageDeflateOptions): void {
+  const bits = (name: string, value: unknown, booleanAllowed: boolean): void => {
+    if (value === undefined || (booleanAllowed && typeof value === 'boolean')) return;
+    if (!Number.isInteger(value) || (value as number) < WINDOW_BITS_MIN || (value as number) > WINDOW_BITS_MAX) {
+      throw new RangeError(`${where}: deflate.${name} must be an integer in 8..15, got ${String(value)}`);
+    }
+  };
+  bits('serverMaxWindowBits', deflate.serverMaxWindowBits, false);
+  bits('clientMaxWindowBits', deflate.clientMaxWindowBits, true);
+  const { level, threshold, codec } = deflate;
+  if (level !== undefined && !(Number.isInteger(level) && level >= 0 && level <= LEVEL_MAX)) {
+    throw new RangeError(`${where}: deflate.level must be an integer in 0..9, got ${String(level)}`);
+  }
+  if (threshold !== undefined && !(typeof threshold === 'number' && threshold >= 0)) {
+    throw new RangeError(`${where}: deflate.threshold must be a number >= 0, got ${String(threshold)}`);
+  }
+  if (codec !== undefined && typeof codec !== 'function') throw new TypeError(`${where}: deflate.codec must be a function`);
+}
+
 /** Applies the defaults; `TypeError` / `RangeError` for a malformed option. */
 export function resolveConnectionOptions(options: ConnectionOptions): ResolvedConnectionOptions {
   if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object`);
@@ -181,8 +206,13 @@ export function resolveConnectionOptions(options: ConnectionOptions): ResolvedCo
   if (!(Number.isSafeInteger(maxMessageLength) && maxMessageLength >= 0) && maxMessageLength !== Number.POSITIVE_INFINITY) {
     throw new RangeError(`${where}: maxMessageLength must be a non-negative integer or Infinity, got ${String(maxMessageLength)}`);
   }
-  if (deflate !== undefined && deflate !== false && (deflate === null || typeof deflate !== 'object')) {
-    throw new TypeError(`${where}: deflate must be permessage-deflate options or false`);
+  if (deflate !== undefined && deflate !== false) {
+    if (deflate === null || typeof deflate !== 'object') throw new TypeError(`${where}: deflate must be permessage-deflate options or false`);
+    checkDeflateOptions(deflate);
+  }
+  const { maxHeadLength } = options;
+  if (maxHeadLength !== undefined && !((Number.isSafeInteger(maxHeadLength) && maxHeadLength > 0) || maxHeadLength === Number.POSITIVE_INFINITY)) {
+    throw new RangeError(`${where}: maxHeadLength must be a positive integer or Infinity, got ${String(maxHeadLength)}`);
   }
   if (random !== undefined && typeof random !== 'function') throw new TypeError(`${where}: random must be a function`);
   const pingInterval = checkDuration('pingInterval', options.pingInterval, false);
@@ -192,7 +222,7 @@ export function resolveConnectionOptions(options: ConnectionOptions): ResolvedCo
   }
   return {
     maxMessageLength,
-    maxHeadLength: options.maxHeadLength,
+    maxHeadLength,
     maxFrameLength,
     deflate: deflate === false ? undefined : deflate,
     pingInterval,

@@ -84,6 +84,7 @@ export class ServerConnection extends Connection {
   #deflate: { response: Extension; extension: PerMessageDeflate } | undefined = undefined;
   #early: Uint8Array[] = [];
   #earlyLength = 0;
+  #originError: unknown = undefined;
 
   /**
    * Creates a server connection waiting for the client's request.
@@ -94,8 +95,8 @@ export class ServerConnection extends Connection {
   constructor(options: ServerConnectionOptions = {}) {
     super('server', options);
     const { origins, protocols } = options;
-    if (origins !== undefined && typeof origins !== 'function' && !Array.isArray(origins)) {
-      throw new TypeError('Invalid connection options: origins must be a list of origins or a predicate');
+    if (origins !== undefined && typeof origins !== 'function' && !(Array.isArray(origins) && origins.every((origin) => typeof origin === 'string'))) {
+      throw new TypeError('Invalid connection options: origins must be a list of origins (strings) or a predicate');
     }
     if (protocols !== undefined && !Array.isArray(protocols)) {
       throw new TypeError('Invalid connection options: protocols must be a list of subprotocols');
@@ -167,15 +168,25 @@ export class ServerConnection extends Connection {
       return;
     }
     const request = this.#request;
-    if (!this.#originAllowed(request)) {
+    let allowed: boolean;
+    try {
+      allowed = this.#originAllowed(request);
+    } catch (error) {
+      // The application's predicate failed: deny, as a check that cannot say yes must.
+      allowed = false;
+      this.#originError = error;
+    }
+    if (!allowed) {
       this.#request = undefined;
+      const why = this.#originError === undefined ? 'may not connect' : `could not be checked (the origins predicate threw: ${String(this.#originError)})`;
       this.#refuse(new HandshakeError('FORBIDDEN_ORIGIN', 403,
-        `The origin ${request.origin === undefined ? '(none)' : JSON.stringify(request.origin)} may not connect`));
+        `The origin ${request.origin === undefined ? '(none)' : JSON.stringify(request.origin)} ${why}`));
       return;
     }
+    // Frames sent with the request are kept first: too many refuse it before any request event.
+    if (!this.#keepEarly(result.rest)) return;
     if (this.settings.deflate !== undefined) this.#deflate = PerMessageDeflate.accept(request.extensions, this.settings.deflate);
     this.emit({ type: 'request', request });
-    this.#keepEarly(result.rest);
   }
 
   /** @internal */
@@ -212,16 +223,20 @@ export class ServerConnection extends Connection {
     return origins.some((allowed) => lowerAscii(allowed) === origin);
   }
 
-  /** Frames a client sent before our answer: kept (copied) until `accept`, within a bound. */
-  #keepEarly(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
+  /**
+   * Frames a client sent before our answer: kept (copied) until `accept`, within a bound; past
+   * it the handshake is refused (false).
+   */
+  #keepEarly(bytes: Uint8Array): boolean {
+    if (bytes.length === 0) return true;
     this.#earlyLength += bytes.length;
     if (this.#earlyLength > MAX_EARLY_BYTES) {
       this.#early = [];
       this.#refuse(new HandshakeError('UNEXPECTED_BODY', 400,
         `More than ${MAX_EARLY_BYTES} bytes arrived before the handshake was answered`));
-      return;
+      return false;
     }
     this.#early.push(copyBytes(bytes, 0, bytes.length));
+    return true;
   }
 }

@@ -64,7 +64,7 @@ export type OpenCallback = (connection: WebSocketConnection) => void;
 
 /**
  * Moves bytes, time and backpressure between `socket` and `engine`. The `Transport` below and
- * the one in `wsframe/streams` are the same six lines in two dialects.
+ * the one in `wsframe/streams` are the same five members in two dialects.
  */
 function drive(socket: Duplex, engine: ServerConnection | ClientConnection, options: DialOptions | ServeOptions): WebSocketConnection {
   (socket as Socket).setNoDelay?.(true);
