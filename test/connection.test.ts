@@ -377,6 +377,24 @@ describe('messages and control frames', () => {
   });
 });
 
+describe('send', () => {
+  it('writes exactly what encodeMessage writes, for every size and type, frames held together never overwriting each other', () => {
+    const server = openServer();
+    const sizes = [0, 1, 125, 126, 127, 1000, 4096, 16384, 16385, 20000, 65535, 65536, 70000];
+    const expected: Uint8Array[] = [];
+    for (const [index, size] of sizes.entries()) {
+      const binary = Uint8Array.from({ length: size }, (_, i) => (i * 7 + index) & 0xff);
+      const text = 'é'.repeat(Math.floor(size / 2)) + 'x'.repeat(size % 2);
+      server.send(binary);
+      server.send(text);
+      expected.push(encodeMessage(binary), encodeMessage(text));
+    }
+    // Everything taken at once: the earlier frames must still hold their bytes.
+    const output = server.takeOutput();
+    expect(output.map(hex)).toEqual(expected.map(hex));
+  });
+});
+
 describe('unmaskInPlace', () => {
   it('off (the default), receive never modifies its input; on, it unmasks inside it and the data is a view', () => {
     const frame = encodeMessage(new Uint8Array([1, 2, 3, 4, 5]), masked);

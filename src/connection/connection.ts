@@ -8,13 +8,16 @@
  * @module
  */
 
-import { CloseCode } from '../base/constants.ts';
+import { encodeUtf8 } from '../base/_host.ts';
+import { CloseCode, Opcode } from '../base/constants.ts';
 import { type HandshakeError, ProtocolError } from '../base/errors.ts';
 import type { PerMessageDeflate } from '../deflate/permessage-deflate.ts';
 import type { Extension } from '../handshake/extensions.ts';
 import { MessageDecoder } from '../streams/message-decoder.ts';
 import type { MessageEvent } from '../streams/message-types.ts';
 import { encodeClose, encodeMessage, encodePing, encodePong } from '../streams/message-encoder.ts';
+import { encodedFrameLength, encodeFrameInto } from '../wire/frame.ts';
+import { outputBytes } from './_output.ts';
 import {
   type ConnectionCloseEvent,
   type ConnectionEvent,
@@ -37,6 +40,8 @@ export const CONNECTION_TRANSITIONS: Readonly<Record<ConnectionState, readonly C
 };
 
 const EMPTY = new Uint8Array(0);
+// encodeMessage writes frames of up to 125 payload bytes inline, faster than a pooled copy.
+const MAX_INLINE_PAYLOAD = 125;
 
 /**
  * What `ServerConnection` and `ClientConnection` share: see DESIGN.md "Connection (sans-I/O)".
@@ -166,6 +171,18 @@ export abstract class Connection {
    */
   send(data: string | Uint8Array, options: { maxFrameLength?: number } = {}): void {
     this.#checkOpened('send');
+    if (this.role === 'server' && this.#extensions.length === 0 && options.maxFrameLength === undefined &&
+      this.settings.maxFrameLength === undefined) {
+      // One unmasked frame, written into pooled output storage (see _output.ts).
+      const payload = typeof data === 'string' ? encodeUtf8(data) : data;
+      if (payload instanceof Uint8Array && payload.length > MAX_INLINE_PAYLOAD) {
+        const frame = { opcode: typeof data === 'string' ? Opcode.Text : Opcode.Binary, payload };
+        const bytes = outputBytes(encodedFrameLength(frame));
+        encodeFrameInto(frame, bytes);
+        if (this.#mayWrite()) this.write(bytes);
+        return;
+      }
+    }
     const frames = encodeMessage(data, {
       mask: this.role === 'client',
       maxFrameLength: options.maxFrameLength ?? this.settings.maxFrameLength,
