@@ -16,7 +16,8 @@ import type { Extension } from '../handshake/extensions.ts';
 import { MessageDecoder } from '../streams/message-decoder.ts';
 import type { MessageEvent } from '../streams/message-types.ts';
 import { encodeClose, encodeMessage, encodePing, encodePong } from '../streams/message-encoder.ts';
-import { encodedFrameLength, encodeFrameInto } from '../wire/frame.ts';
+import { encodeFrameInto } from '../wire/frame.ts';
+import { headerLengthFor } from '../wire/header.ts';
 import { outputBytes } from './_output.ts';
 import {
   type ConnectionCloseEvent,
@@ -40,6 +41,11 @@ export const CONNECTION_TRANSITIONS: Readonly<Record<ConnectionState, readonly C
 };
 
 const EMPTY = new Uint8Array(0);
+
+/** The earlier of two optional deadlines. */
+function earlier(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || (b !== undefined && b < a) ? b : a;
+}
 // encodeMessage writes frames of up to 125 payload bytes inline, faster than a pooled copy.
 const MAX_INLINE_PAYLOAD = 125;
 
@@ -176,10 +182,10 @@ export abstract class Connection {
       // One unmasked frame, written into pooled output storage (see _output.ts).
       const payload = typeof data === 'string' ? encodeUtf8(data) : data;
       if (payload instanceof Uint8Array && payload.length > MAX_INLINE_PAYLOAD) {
-        const frame = { opcode: typeof data === 'string' ? Opcode.Text : Opcode.Binary, payload };
-        const bytes = outputBytes(encodedFrameLength(frame));
-        encodeFrameInto(frame, bytes);
-        if (this.#mayWrite()) this.write(bytes);
+        if (!this.#mayWrite()) return;
+        const bytes = outputBytes(headerLengthFor(payload.length, false) + payload.length);
+        encodeFrameInto({ opcode: typeof data === 'string' ? Opcode.Text : Opcode.Binary, payload }, bytes);
+        this.write(bytes);
         return;
       }
     }
@@ -232,11 +238,8 @@ export abstract class Connection {
    * deadline is pending.
    */
   nextDeadline(): number | undefined {
-    let next: number | undefined;
-    for (const deadline of [this.#handshakeDeadline, this.#closeDeadline, this.#pongDeadline, this.#pingDeadline]) {
-      if (deadline !== undefined && (next === undefined || deadline < next)) next = deadline;
-    }
-    return next;
+    // The adapters ask after every batch of input: no array per call.
+    return earlier(earlier(this.#handshakeDeadline, this.#closeDeadline), earlier(this.#pongDeadline, this.#pingDeadline));
   }
 
   /**
