@@ -19,6 +19,11 @@ export default defineConfig({
       'Cross-Origin-Embedder-Policy': 'require-corp',
     },
   },
+  // Every package a test loads in the page, optimized before the first test: a dependency found
+  // mid-run makes vite reload the page, and the file loading at that moment fails ("failed to
+  // find the current suite"). Node-only packages (esbuild, ws) are only imported in Node-only
+  // tests, through a variable.
+  optimizeDeps: { include: ['fast-check'], exclude: ['esbuild'] },
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'test/**/*.node.test.ts'],
