@@ -264,7 +264,7 @@ describe('hostile peers against handleSocket (short timeouts)', () => {
     await server.stop();
   });
 
-  it('a client that resets mid-frame: 1006 with ECONNRESET (or the EOF), never an unhandled error', async () => {
+  it('a client that resets mid-frame: 1006 with ECONNRESET in closeInfo.error, never an unhandled error', async () => {
     const server = await startServer();
     const { socket } = await rawUpgraded(server.port);
     const frame = encodeFrame({ opcode: 0x2, payload: new Uint8Array(1000), maskingKey: KEY });
@@ -272,8 +272,9 @@ describe('hostile peers against handleSocket (short timeouts)', () => {
     await sleep(20);
     socket.resetAndDestroy();
     const [info] = await server.waitForCloses(1);
-    expect(info).toMatchObject({ code: 1006, wasClean: false });
-    expect(info.error === undefined || (info.error as NodeJS.ErrnoException).code === 'ECONNRESET').toBe(true);
+    // On loopback the RST arrives while the server still reads: read(2) fails with ECONNRESET.
+    expect(info).toMatchObject({ code: 1006, wasClean: false, reason: '' });
+    expect((info.error as NodeJS.ErrnoException | undefined)?.code).toBe('ECONNRESET');
     await server.stop();
   });
 

@@ -192,6 +192,19 @@ describe('server handshake', () => {
     expect((close.error as ProtocolError).code).toBe('RESERVED_BITS');
   });
 
+  it('the transport ending while the complete request awaits accept: 1006, ENDED_BEFORE_ANSWER, no output, accept refused', () => {
+    const server = new ServerConnection();
+    server.receive(latin1(requestHead()));
+    expect(server.events().map((event) => event.type)).toEqual(['request']);
+    server.receiveEnd();
+    expect(server.takeOutput()).toEqual([]);
+    const close = closeEventOf(server.events());
+    expect(close).toMatchObject({ code: 1006, wasClean: false });
+    expect(close.error).toMatchObject({ code: 'ENDED_BEFORE_ANSWER', status: 400 });
+    expect(server.state).toBe('closed');
+    expect(() => server.accept()).toThrow(TypeError);
+  });
+
   it('the transport ending mid-head is a failed handshake: 1006, INCOMPLETE_HEAD, no output', () => {
     const server = new ServerConnection();
     server.receive(latin1('GET / HTTP/1.1\r\n'));
@@ -215,6 +228,11 @@ it('every code HANDSHAKE_ERRORS marks as the connection\'s is produced by a conn
   rejected.receive(latin1(requestHead()));
   rejected.reject(400);
   note(rejected);
+  const gone = new ServerConnection();
+  gone.receive(latin1(requestHead()));
+  gone.events();
+  gone.receiveEnd();
+  note(gone);
   const slow = new ServerConnection({ handshakeTimeout: 1 });
   slow.handleDeadline(0);
   slow.handleDeadline(1);

@@ -191,7 +191,9 @@ export class ServerConnection extends Connection {
 
   /** @internal */
   protected endHandshake(): void {
-    this.failHandshake(new HandshakeError('INCOMPLETE_HEAD', 400, 'The transport ended before the opening handshake completed'));
+    this.failHandshake(this.#request === undefined
+      ? new HandshakeError('INCOMPLETE_HEAD', 400, 'The transport ended before the opening handshake completed')
+      : new HandshakeError('ENDED_BEFORE_ANSWER', 400, 'The client ended the connection while its request awaited an answer (accept or reject)'));
   }
 
   /** @internal */

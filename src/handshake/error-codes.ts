@@ -44,6 +44,7 @@
  * | `FORBIDDEN_ORIGIN` | 403 | server | an `Origin` outside a `ServerConnection`'s `origins` (RFC 6455 §10.2) |
  * | `REJECTED` | the application's | server | `ServerConnection.reject(status)` refused the request |
  * | `HANDSHAKE_TIMEOUT` | 408 (server), 504 (client) | both | a connection's `handshakeTimeout` ran out |
+ * | `ENDED_BEFORE_ANSWER` | 400 | server | the client ended the connection after its complete request, before the server answered it (no answer can be sent) |
  *
  * @example
  * ```ts
@@ -82,6 +83,7 @@ export const HANDSHAKE_ERRORS = {
   FORBIDDEN_ORIGIN: { status: 403, side: 'server', rfc: 'RFC 6455 §10.2', connection: true },
   REJECTED: { status: 400, side: 'server', rfc: 'RFC 6455 §4.2.2', connection: true },
   HANDSHAKE_TIMEOUT: { status: 408, side: 'both', rfc: 'RFC 7231 §6.5.7', connection: true },
+  ENDED_BEFORE_ANSWER: { status: 400, side: 'server', rfc: 'RFC 6455 §4.2.2', connection: true },
 } as const satisfies Record<string, { status: number; side: 'server' | 'client' | 'both'; rfc: string; connection?: true }>;
 
 /** A stable machine-readable reason for a {@link HandshakeError} thrown by wsframe. */
