@@ -21,8 +21,9 @@ export default defineConfig({
   },
   // Every package a test loads in the page, optimized before the first test: a dependency found
   // mid-run makes vite reload the page, and the file loading at that moment fails ("failed to
-  // find the current suite"). Node-only packages (esbuild, ws) are only imported in Node-only
-  // tests, through a variable.
+  // find the current suite"). Node-only packages (esbuild, ws) are imported by *.node.test.ts
+  // files, or inside Node-only cases with the name in a variable (test/guard.test.ts flags
+  // `import('pkg')` with a literal name in a portable test).
   optimizeDeps: { include: ['fast-check'], exclude: ['esbuild'] },
   test: {
     include: ['test/**/*.test.ts'],

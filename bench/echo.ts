@@ -32,9 +32,10 @@ const { values } = parseArgs({
     servers: { type: 'string', default: 'wsframe,ws' },
     // Extra Node flags for the server processes, e.g. `--cpu-prof` to profile them.
     'node-args': { type: 'string', default: '' },
-    rounds: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '3' },
     // batched: the echoes that arrived in one read are answered with one write (a pipelining
-    // client); each: one write per message, as a client that sends as it goes.
+    // client; it also rewards a server that, like wsframe's adapters and unlike ws, answers one
+    // read with one write); each: one write per message, as a client that sends as it goes.
     'client-writes': { type: 'string', default: 'batched' },
   },
 });
@@ -45,6 +46,9 @@ const ROUNDS = Number(values.rounds);
 const CLIENT_WRITES = values['client-writes'];
 if (CLIENT_WRITES !== 'batched' && CLIENT_WRITES !== 'each') throw new Error('--client-writes: batched or each');
 const SECONDS = Number(values.seconds);
+// The load generator counts bytes, it does not parse frames: a keepalive ping (wsframe's adapter
+// pings every 30 s) would be miscounted and go unanswered.
+if (!(SECONDS > 0 && SECONDS <= 25)) throw new Error('--seconds: more than 0, at most 25 (the servers ping after 30 s)');
 const CONNECTIONS = Number(values.connections);
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
@@ -58,10 +62,15 @@ process.on('SIGTERM', () => process.exit(0));
 
 async function startServer(command: string[]): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, [...NODE_ARGS, ...command], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve) => {
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command[0]} did not start listening within 10 s`)), 10_000);
+    child.once('exit', (code) => reject(new Error(`${command[0]} exited (${code}) before listening`)));
     child.stdout!.setEncoding('utf8').on('data', (text: string) => {
       const match = /listening on ws:\/\/[^:]+:(\d+)/.exec(text);
-      if (match) resolve(Number(match[1]));
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
     });
   });
   return { child, port };
@@ -73,12 +82,16 @@ function cpuSeconds(pid: number): { user: number; system: number } {
   return { user: Number(fields[11]) / CLOCK_TICKS, system: Number(fields[12]) / CLOCK_TICKS };
 }
 
-async function load(port: number, size: number, inFlight: number): Promise<{ messages: number; seconds: number; loadCpu: number }> {
+/**
+ * Runs the load against the server on `port`; `onCount(true)` / `onCount(false)` are called where
+ * counting starts and stops (after the handshakes and a 500 ms warm-up), to sample the server there.
+ */
+async function load(port: number, size: number, inFlight: number, onCount: (starting: boolean) => void): Promise<{ messages: number; seconds: number; loadCpu: number }> {
   const frame = encodeFrame({ opcode: 0x2, payload: new Uint8Array(size).fill(0x61), maskingKey: Uint8Array.of(1, 2, 3, 4) });
   // Up to `inFlight` frames back to back: the echoes that arrived in one read are answered with
   // one write, so that the load generator (one core of two) is not what limits the servers.
   const frames = Buffer.concat(Array.from({ length: inFlight }, () => frame));
-  const echoLength = size + (size < 126 ? 2 : 4);
+  const echoLength = size + (size < 126 ? 2 : size < 65536 ? 4 : 10);
   let counting = false;
   let messages = 0;
   const sockets: Socket[] = [];
@@ -117,12 +130,14 @@ async function load(port: number, size: number, inFlight: number): Promise<{ mes
     socket.write(createClientHandshake({ url: `ws://127.0.0.1:${port}/` }).request);
   })));
   await new Promise((resolve) => setTimeout(resolve, 500));
+  onCount(true);
   counting = true;
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
   counting = false;
   const cpu = process.cpuUsage(cpuBefore);
+  onCount(false);
   const seconds = (performance.now() - started) / 1000;
   for (const socket of sockets) socket.destroy();
   return { messages, seconds, loadCpu: (cpu.user + cpu.system) / 1e6 / seconds };
@@ -145,9 +160,13 @@ interface Run { rate: number; user: number; system: number; serverBusy: number; 
 /** One server process under one load: messages/s, server CPU µs per message, busy shares. */
 async function run(name: string, size: number, inFlight: number): Promise<Run> {
   const { child, port } = await startServer(allServers[name]);
-  const before = cpuSeconds(child.pid!);
-  const { messages, seconds, loadCpu } = await load(port, size, inFlight);
-  const after = cpuSeconds(child.pid!);
+  // Sampled over the counted window only (not the handshakes and the warm-up).
+  let before = { user: 0, system: 0 };
+  let after = before;
+  const { messages, seconds, loadCpu } = await load(port, size, inFlight, (starting) => {
+    if (starting) before = cpuSeconds(child.pid!);
+    else after = cpuSeconds(child.pid!);
+  });
   // SIGTERM, so that a server run with --cpu-prof writes its profile.
   child.kill(NODE_ARGS.length > 0 ? 'SIGTERM' : 'SIGKILL');
   await new Promise((resolve) => child.once('exit', resolve));
@@ -160,7 +179,9 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 const pct = (share: number): string => `${Math.round(share * 100)} %`;
 
 console.log(`# echo: ${CONNECTIONS} connections, loopback, ${SECONDS} s per run, ${ROUNDS} round(s) per case (order alternating; medians), client writes ${CLIENT_WRITES}, Node ${process.version}`);
-console.log('| size | in flight | server | messages/s | server CPU µs/message (user + system) | server busy | load generator busy | wsframe/ws messages/s | ws/wsframe CPU per message |');
+// The ratio columns are medians of each round's own ratio (both servers measured in the same
+// round), not quotients of the medians beside them.
+console.log('| size | in flight | server | messages/s | server CPU µs/message (user + system) | server busy | load generator busy | wsframe/ws messages/s (median of rounds) | ws/wsframe CPU per message (median of rounds) |');
 console.log('|---|---|---|---:|---:|---:|---:|---:|---:|');
 for (const size of SIZES) {
   for (const inFlight of IN_FLIGHT) {

@@ -26,20 +26,30 @@ function streamPair(): [ByteStreamPair, ByteStreamPair] {
 function rawPeer(end: ByteStreamPair) {
   const received: Uint8Array[] = [];
   let ended = false;
+  let errored = false;
   void (async () => {
     const reader = end.readable.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      received.push(value);
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        received.push(value);
+      }
+    } catch {
+      // The other end aborted its writable (what the adapter's destroy does).
+      errored = true;
     }
     ended = true;
   })();
   const writer = end.writable.getWriter();
   return {
     received,
+    /** The readable ended: closed, or errored (then `errored`). */
     get ended() {
       return ended;
+    },
+    get errored() {
+      return errored;
     },
     // Byte for character (TextDecoder's 'latin1' is windows-1252, which moves 0x80..0x9f).
     text: () => received.map((chunk) => String.fromCharCode(...chunk)).join(''),
@@ -156,6 +166,35 @@ describe('wsframe/streams: a server and a client on an in-memory stream pair', (
     expect(clientClose).toMatchObject({ code: 1011, wasClean: true });
     expect(serverClose).toMatchObject({ code: 1011, wasClean: true });
     expect(serverClose.error).toBe(boom);
+  });
+
+  it('a request awaiting onRequest: the client leaving is ENDED_BEFORE_ANSWER; the server dropping it with close() says so', async () => {
+    // The client ends its side while the server's decision is pending.
+    const [serverEnd, clientEnd] = streamPair();
+    const peer = rawPeer(clientEnd);
+    const pending = new Promise<undefined>(() => {});
+    const left = handleStream(serverEnd, { onRequest: () => pending });
+    await peer.write(utf8(`${REQUEST}\r\n`));
+    await sleep(20);
+    await peer.close();
+    const leftInfo = await left.closed;
+    expect(leftInfo).toMatchObject({ code: 1006, wasClean: false });
+    expect(leftInfo.error).toMatchObject({ code: 'ENDED_BEFORE_ANSWER', status: 400 });
+    expect(peer.text()).toBe('');
+    // The server's application drops the connection before answering.
+    const [serverEnd2, clientEnd2] = streamPair();
+    const peer2 = rawPeer(clientEnd2);
+    const dropped = handleStream(serverEnd2, { onRequest: () => pending });
+    await peer2.write(utf8(`${REQUEST}\r\n`));
+    await sleep(20);
+    dropped.close();
+    const droppedInfo = await dropped.closed;
+    expect(droppedInfo).toMatchObject({ code: 1006, wasClean: false });
+    expect(droppedInfo.error?.message).toBe('close() was called before the opening handshake completed: the connection was dropped');
+    await until(() => peer2.ended, 'the transport to end');
+    // Dropped, not closed: the server aborted its side of the stream.
+    expect(peer2.errored).toBe(true);
+    expect(peer2.text()).toBe('');
   });
 
   it('accepts with the subprotocol onRequest names', async () => {

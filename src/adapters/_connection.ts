@@ -241,6 +241,8 @@ export class WebSocketConnection {
    */
   close(code?: number, reason?: string): void {
     if (this.#engine.state === 'connecting') {
+      // The cause the close event reports, rather than the engine's view (a transport that ended).
+      this.#applicationError ??= new Error('close() was called before the opening handshake completed: the connection was dropped');
       this.#transport.destroy();
       return;
     }

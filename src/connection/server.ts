@@ -193,7 +193,7 @@ export class ServerConnection extends Connection {
   protected endHandshake(): void {
     this.failHandshake(this.#request === undefined
       ? new HandshakeError('INCOMPLETE_HEAD', 400, 'The transport ended before the opening handshake completed')
-      : new HandshakeError('ENDED_BEFORE_ANSWER', 400, 'The client ended the connection while its request awaited an answer (accept or reject)'));
+      : new HandshakeError('ENDED_BEFORE_ANSWER', 400, 'The transport ended while the request awaited an answer (accept or reject)'));
   }
 
   /** @internal */

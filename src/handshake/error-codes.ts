@@ -44,7 +44,7 @@
  * | `FORBIDDEN_ORIGIN` | 403 | server | an `Origin` outside a `ServerConnection`'s `origins` (RFC 6455 §10.2) |
  * | `REJECTED` | the application's | server | `ServerConnection.reject(status)` refused the request |
  * | `HANDSHAKE_TIMEOUT` | 408 (server), 504 (client) | both | a connection's `handshakeTimeout` ran out |
- * | `ENDED_BEFORE_ANSWER` | 400 | server | the client ended the connection after its complete request, before the server answered it (no answer can be sent) |
+ * | `ENDED_BEFORE_ANSWER` | 400 | server | the transport ended after a complete request, before the server answered it (the client left, or the server dropped the connection); no answer can be sent |
  *
  * @example
  * ```ts
