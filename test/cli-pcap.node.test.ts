@@ -4,15 +4,16 @@
  * segments, both directions, non-WebSocket traffic, gaps and truncated files.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { computeAcceptKey, encodeFrame, encodeMessage } from '../src/index.ts';
+import { PerMessageDeflate, computeAcceptKey, encodeFrame, encodeMessage } from '../src/index.ts';
 import { analyzeCapture } from '../src/cli/pcap.ts';
 import { WebSocketTracker, type PcapRecord, type StreamNote } from '../src/capture/websocket.ts';
 import { TcpReassembler } from '../src/capture/tcp.ts';
 import { decodeTcpPacket } from '../src/capture/packet.ts';
-import { StreamAnalyzer } from '../src/capture/analyze.ts';
+import { DEFERRED_BASE64_MIN, StreamAnalyzer, deferredPayload, type StreamRecord } from '../src/capture/analyze.ts';
+import { KeyLog } from '../src/cli/tls/keylog.ts';
 import { SYN, concat, ipv4, pcapFile, pcapngFile } from './_capture-builder.ts';
 import { KEY, KEY_BYTES, REQUEST, RESPONSE, closeFromClient, closeFromServer, enc, hello, packets } from './_ws-capture.ts';
 import { cli } from './_cli.ts';
@@ -314,6 +315,79 @@ describe('wsframe pcap command', () => {
   });
 });
 
+/**
+ * Every record of `file` as JSON, taken when emitted, then the notes; `reuse`: the chunks are
+ * views of one buffer, overwritten with 0xee before each next read, as a file read into one
+ * buffer does.
+ */
+async function recordsAsJson(file: Uint8Array, chunk: number, reuse: boolean, options: Parameters<typeof analyzeCapture>[2] = {}): Promise<string[]> {
+  const json: string[] = [];
+  async function* chunks() {
+    const buffer = new Uint8Array(chunk);
+    for (let at = 0; at < file.length; at += chunk) {
+      if (!reuse) {
+        yield file.slice(at, at + chunk);
+        continue;
+      }
+      buffer.fill(0xee);
+      const view = buffer.subarray(0, Math.min(chunk, file.length - at));
+      view.set(file.subarray(at, at + view.length));
+      yield view;
+    }
+    buffer.fill(0xee);
+  }
+  const notes: string[] = [];
+  await analyzeCapture(chunks(), (record) => json.push(JSON.stringify(record)), {
+    deferBase64: true, onNote: (note) => notes.push(`note ${JSON.stringify(note)}`), ...options,
+  });
+  return [...json, ...notes];
+}
+
+describe('analyzeCapture reading through one reused buffer', () => {
+  const fixtures = new URL('./fixtures/', import.meta.url);
+  const captures = readdirSync(fixtures).filter((name) => /\.pcap(ng)?$/.test(name));
+
+  it.each(captures)('finds the same records and notes in %s as with fresh chunks', async (name) => {
+    const file = readFileSync(new URL(name, fixtures));
+    // Without its handshake, the midstream capture is decoded as its server port says.
+    const decodeAs = name.includes('midstream') ? [{ port: 39518 }] : undefined;
+    const keys = new URL(name.replace(/\.pcap(ng)?$/, '.keys.log'), fixtures);
+    const keyLog = () => {
+      const log = new KeyLog();
+      if (existsSync(keys)) log.addText(readFileSync(keys, 'utf8'));
+      return log;
+    };
+    const expected = await recordsAsJson(file, file.length, false, { keyLog: keyLog(), decodeAs });
+    expect(expected.length).toBeGreaterThan(0);
+    for (const chunk of [997, 65_536]) {
+      expect(await recordsAsJson(file, chunk, true, { keyLog: keyLog(), decodeAs }), `chunks of ${chunk}`).toEqual(expected);
+    }
+  });
+
+  it('keeps pipelined frames, large messages in pieces and a midstream decode right', async () => {
+    const large = new Uint8Array(100_000).map((_, i) => (i * 7) & 0xff);
+    const conversation = pcapFile(packets({ client: ['10.0.0.1', 9], server: ['10.0.0.2', 80] }, [
+      // Pipelined: frames after the request, before the 101, wait in a backlog.
+      ['c', concat(enc(REQUEST), hello)],
+      ['c', encodeMessage(large.subarray(0, 20_000), { mask: true })],
+      ['s', RESPONSE],
+      ...Array.from({ length: 70 }, (_, i) => ['s', encodeMessage(large, { maxFrameLength: 30_000 }).subarray(i * 1448, (i + 1) * 1448)] as ['s', Uint8Array]),
+      ['s', encodeMessage(enc('é'.repeat(30_000)))],
+      ['c', closeFromClient],
+      ['s', closeFromServer],
+    ]), { linkType: 1 });
+    const expected = await recordsAsJson(conversation, conversation.length, false);
+    expect(expected.filter((json) => json.includes('"type":"message"')).map((json) => JSON.parse(json).length)).toEqual([5, 20_000, 100_000, 60_000, 5, 5]);
+    for (const chunk of [600, 1500, 65_536]) {
+      expect(await recordsAsJson(conversation, chunk, true), `chunks of ${chunk}`).toEqual(expected);
+    }
+    const midstream = await recordsAsJson(conversation, conversation.length, false, { decodeAs: [{ port: 80 }] });
+    for (const chunk of [600, 65_536]) {
+      expect(await recordsAsJson(conversation, chunk, true, { decodeAs: [{ port: 80 }] }), `decode-as, chunks of ${chunk}`).toEqual(midstream);
+    }
+  });
+});
+
 describe('StreamAnalyzer', () => {
   it('puts each message right after the frame that completed it, whatever the chunking', () => {
     const bytes = concat(encodeMessage('Hel', { maxFrameLength: 2 }), encodeFrame({ opcode: 9 }), encodeFrame({ opcode: 1, payload: enc('x') }));
@@ -345,5 +419,88 @@ describe('StreamAnalyzer', () => {
     const analyzer = new StreamAnalyzer();
     analyzer.push(new Uint8Array([0x82, 0x05, 1, 2]));
     expect(analyzer.end()).toEqual([{ type: 'error', closeCode: 1006, code: 'TRUNCATED', message: 'The stream ends inside a frame that started at byte 0', offset: 0 }]);
+  });
+
+  it('gives a message the same record whatever its pieces, with its base64 deferred or not', () => {
+    for (const length of [DEFERRED_BASE64_MIN - 1, DEFERRED_BASE64_MIN, 70_000]) {
+      const payload = new Uint8Array(length).map((_, i) => (i * 13) & 0xff);
+      for (const [role, wire] of [['client', encodeMessage(payload, { maxFrameLength: 20_000 })], ['server', encodeMessage(payload, { mask: true })]] as const) {
+        const plain = new StreamAnalyzer({ role }).push(wire);
+        const expected = JSON.stringify(plain);
+        expect(plain.at(-1)).toMatchObject({ type: 'message', kind: 'binary', length });
+        for (const size of [1448, 7, wire.length]) {
+          const analyzer = new StreamAnalyzer({ role, deferBase64: true });
+          const json: string[] = [];
+          for (let at = 0; at < wire.length; at += size) {
+            const records = analyzer.push(wire.slice(at, at + size));
+            json.push(...records.map((record) => JSON.stringify(record)));
+            if (records.at(-1)?.type === 'message') {
+              expect(deferredPayload(records.at(-1)!)?.length, `${length} bytes in pieces of ${size}`).toBe(length >= DEFERRED_BASE64_MIN ? length : undefined);
+            }
+          }
+          expect(`[${json.join(',')}]`, `${role}: ${length} bytes in pieces of ${size}`).toBe(expected);
+        }
+      }
+    }
+  });
+
+  it('defers only what is shown of a message cut by maxShownMessage, and marks it truncated', () => {
+    const payload = new Uint8Array(50_000).fill(0x61);
+    const analyzer = new StreamAnalyzer({ role: 'client', maxShownMessage: 20_000, deferBase64: true });
+    const wire = encodeMessage(payload);
+    const records = [...analyzer.push(wire.subarray(0, 30_000)), ...analyzer.push(wire.subarray(30_000))];
+    const message = records.at(-1)!;
+    expect(deferredPayload(message)?.length).toBe(20_000);
+    expect(JSON.stringify(message)).toBe(JSON.stringify({ type: 'message', kind: 'binary', length: 50_000, base64: 'YWFh'.repeat(20_000 / 3) + 'YWE=', truncated: true, compressed: false }));
+  });
+
+  it('keeps no view of a pushed chunk: overwriting it after push changes no record, with or without extensions', () => {
+    const text = 'Hello, compressed world! '.repeat(2000);
+    // Bytes deflate cannot shrink: compressed pieces of over 2 KiB, which the message decoder
+    // keeps as views of the pushed bytes until the message ends.
+    let state = 1;
+    const noise = new Uint8Array(20_000).map(() => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return state & 0xff;
+    });
+    const compress = (message: string | Uint8Array) => encodeMessage(message, { extensions: [new PerMessageDeflate({ role: 'server' })] });
+    const cases: [string, () => StreamAnalyzer, Uint8Array][] = [
+      ['plain', () => new StreamAnalyzer({ role: 'client' }), concat(encodeMessage(text, { maxFrameLength: 9000 }), encodeMessage(new Uint8Array(40_000).fill(3)))],
+      ['permessage-deflate', () => new StreamAnalyzer({ role: 'client', extensions: [new PerMessageDeflate({ role: 'client' })] }),
+        concat(compress(text), compress(noise), compress('again'))],
+    ];
+    for (const [name, make, wire] of cases) {
+      const expected = make().push(wire);
+      expect(expected.filter((record) => record.type === 'message').map((record) => record.type === 'message' && record.length)).toEqual(
+        name === 'plain' ? [50_000, 40_000] : [50_000, 20_000, 5],
+      );
+      for (const size of [100, 3000]) {
+        const analyzer = make();
+        const records: StreamRecord[] = [];
+        const buffer = new Uint8Array(size);
+        for (let at = 0; at < wire.length; at += size) {
+          const chunk = buffer.subarray(0, Math.min(size, wire.length - at));
+          chunk.set(wire.subarray(at, at + chunk.length));
+          records.push(...analyzer.push(chunk));
+          buffer.fill(0xee);
+        }
+        expect(records, `${name} in chunks of ${size}`).toEqual(expected);
+      }
+    }
+  });
+
+  it('keeps the payload of a deferred record until the next push, though another message completes in the same push', () => {
+    const first = new Uint8Array(20_000).fill(0x61);
+    const second = new Uint8Array(20_000).fill(0x62);
+    const wire = concat(encodeMessage(first, { maxFrameLength: 12_000 }), encodeMessage(second, { maxFrameLength: 12_000 }));
+    const analyzer = new StreamAnalyzer({ role: 'client', deferBase64: true });
+    analyzer.push(wire.subarray(0, 10_000));
+    // The rest of the first message (assembled in an array) and all of the second, in pieces too.
+    const records = analyzer.push(wire.subarray(10_000));
+    const messages = records.filter((record) => record.type === 'message');
+    expect(messages.map((message) => deferredPayload(message)?.length)).toEqual([20_000, 20_000]);
+    expect(messages.map((message) => message.type === 'message' && 'base64' in message && message.base64.slice(0, 8))).toEqual(['YWFhYWFh', 'YmJiYmJi']);
   });
 });

@@ -328,6 +328,17 @@ describe('TlsDecryptor on RFC 8448 §3', () => {
     expect(decrypt(events, '').passed).toEqual(events);
   });
 
+  it('copies the first bytes it holds while TLS or not is undecided: the caller may reuse their memory', () => {
+    // 0x16 0x03 could start a TLS record: held until the third byte, 0x09, says it does not.
+    const decryptor = new TlsDecryptor({ keyLog: new KeyLog() });
+    const open: TcpEvent = { type: 'open', stream: 0, client: '10.0.0.1:5000', server: '10.0.0.2:443', time: 1, handshakeSeen: true };
+    const reused = Uint8Array.of(0x16, 0x03);
+    const passed = [...decryptor.handle(open), ...decryptor.handle({ type: 'data', stream: 0, from: 'client', time: 2, data: reused, offset: 0 })];
+    reused.fill(0xee);
+    passed.push(...decryptor.handle({ type: 'data', stream: 0, from: 'client', time: 3, data: Uint8Array.of(0x09), offset: 2 }));
+    expect(passed.map((event) => (event.type === 'data' ? [...event.data] : event.type))).toEqual(['open', [0x16, 0x03], [0x09]]);
+  });
+
   it('follows a KeyUpdate (RFC 8446 §4.6.3): records after it open under the next secret', () => {
     const suite = AES_128_GCM_SHA256;
     const seal = (secret: Uint8Array, sequence: number, inner: Uint8Array) => {

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { copyBytes } from '../bytes/_bytes.ts';
+
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -33,6 +35,20 @@ export class ByteQueue {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.length += chunk.length;
+  }
+
+  /**
+   * Replaces the queue's view of the last pushed chunk by a copy of its unread bytes, so the
+   * pusher may reuse that chunk's memory. Earlier chunks still queued were copied by earlier
+   * calls (each byte is copied at most once, so a long record arriving over many chunks costs
+   * linear time); with no unread bytes nothing is copied.
+   */
+  detach(): void {
+    const last = this.chunks.length - 1;
+    if (last < this.head) return;
+    const from = last === this.head ? this.position : 0;
+    this.chunks[last] = copyBytes(this.chunks[last], from, this.chunks[last].length);
+    if (last === this.head) this.position = 0;
   }
 
   /** `n` bytes from the front without taking them; `n` must be at most `length`. */

@@ -10,6 +10,8 @@ import {
   type FrameHeader, type MessageExtension,
 } from '../index.ts';
 import { decodeUtf8, encodeUtf8 } from '../base/_host.ts';
+import { copyBytes } from '../bytes/_bytes.ts';
+import { PayloadBuffers } from './_payload-buffers.ts';
 import { toHex } from './bytes.ts';
 
 export type Direction = 'client' | 'server';
@@ -49,9 +51,19 @@ export interface FrameRecord {
  */
 export type MessageRecord =
   | { type: 'message'; kind: 'text'; length: number; text: string; compressed: boolean; truncated?: true }
-  | { type: 'message'; kind: 'binary' | 'ping' | 'pong'; length: number; base64: string; compressed: boolean; truncated?: true }
+  | BytesMessageRecord
   | { type: 'message'; kind: 'close'; length: number; code: number | null; reason: string; compressed: false }
   | CompressedMessageRecord;
+
+/** A binary, ping or pong message: its payload (as far as shown) in base64. */
+export interface BytesMessageRecord {
+  type: 'message';
+  kind: 'binary' | 'ping' | 'pong';
+  length: number;
+  base64: string;
+  compressed: boolean;
+  truncated?: true;
+}
 
 /**
  * A compressed message that could not be inflated: the permessage-deflate parameters are not known
@@ -95,6 +107,59 @@ export interface AnalyzerOptions {
    * such messages are reported as `kind: 'compressed'`, not inflated and not checked.
    */
   compressedUnknown?: boolean;
+  /**
+   * Give a message record whose shown payload is at least {@link DEFERRED_BASE64_MIN} bytes its
+   * `base64` as a getter over the payload ({@link deferredPayload}) instead of a string built at
+   * once: a writer can then encode it in pieces, never holding the whole string (a 1 MiB binary
+   * message is a 1.4 MiB string). The payload is a view into the pushed chunk or into an array
+   * the analyzer reuses: valid until the next `push`, `gap` or `end` (with `payloadBuffers`:
+   * until its owner's next `reclaim()`). Default false.
+   */
+  deferBase64?: boolean;
+  /**
+   * Where payloads that arrive in pieces are assembled, shared by the analyzers of one capture;
+   * its owner calls `reclaim()` once the records handed out are done with. Default: the
+   * analyzer's own, reclaimed at each `push`, `gap` and `end`.
+   */
+  payloadBuffers?: PayloadBuffers;
+}
+
+/** Shown payloads of at least this many bytes get a deferred `base64` with `deferBase64`. */
+export const DEFERRED_BASE64_MIN = 16 * 1024;
+
+const PAYLOAD = Symbol('wsframe.payload');
+
+/**
+ * The payload behind a message record's deferred `base64` (see
+ * {@link AnalyzerOptions.deferBase64}): the bytes `base64` encodes, a view the caller must not
+ * write to, valid as long as the record's `base64` is. `undefined` when the record's `base64` is
+ * a plain string, or it has none.
+ *
+ * @example
+ * ```ts
+ * const analyzer = new StreamAnalyzer({ role: 'client', deferBase64: true });
+ * const bytes = new Uint8Array(4 + 20_000).fill(0x61);
+ * bytes.set([0x82, 0x7e, 0x4e, 0x20]); // an unmasked binary frame of 20,000 bytes
+ * const message = analyzer.push(bytes.subarray(0, 10_000)).concat(analyzer.push(bytes.subarray(10_000)))[1];
+ * console.log(deferredPayload(message)?.length, (message as { base64: string }).base64.slice(0, 8)); // 20000 YWFhYWFh
+ * ```
+ */
+export function deferredPayload(record: object): Uint8Array | undefined {
+  return (record as { [PAYLOAD]?: Uint8Array })[PAYLOAD];
+}
+
+function encodeDeferred(this: { [PAYLOAD]: Uint8Array }): string {
+  return encodeBase64(this[PAYLOAD]);
+}
+
+/**
+ * Turns `record.base64` into a getter over `payload`, in place (the key keeps its position, so
+ * `JSON.stringify` prints the same text as for a string).
+ */
+function deferBase64<R extends { base64: string }>(record: R, payload: Uint8Array): R {
+  Object.defineProperty(record, PAYLOAD, { value: payload });
+  Object.defineProperty(record, 'base64', { get: encodeDeferred, enumerable: true, configurable: true });
+  return record;
 }
 
 interface OpenFrame {
@@ -110,6 +175,7 @@ export class StreamAnalyzer {
   readonly #messages: MessageDecoder;
   readonly #maxShown: number;
   readonly #maxShownMessage: number;
+  readonly #deferBase64: boolean;
   #open: OpenFrame | undefined;
   #failed = false;
   #position = 0;
@@ -120,6 +186,18 @@ export class StreamAnalyzer {
   // Payloads of compressed messages whose compression is unknown, in the order they complete.
   readonly #opaque: Uint8Array[] = [];
   readonly #opaqueLengths: number[] = [];
+  // The message decoder streams data messages: text in decoded pieces, joined at the end; binary
+  // assembled here, in an array of #buffers reused from message to message. (Assembled by the
+  // decoder, each message was a fresh array: 1 MiB messages in 1448-byte pieces cost 2 MiB of
+  // growing copies each, garbage V8 collected late.)
+  #textPieces: string[] = [];
+  #binary: Uint8Array | undefined = undefined;
+  #binaryLength = 0;
+  readonly #buffers: PayloadBuffers;
+  readonly #ownBuffers: boolean;
+  // With extensions the message decoder may keep views of pushed bytes until a message ends
+  // (compressed payloads, to inflate at once): it gets a copy, so push() keeps no view.
+  readonly #copyInput: boolean;
 
   constructor(options: AnalyzerOptions = {}) {
     const maxMessageLength = options.maxMessageLength ?? 64 * 1024 * 1024;
@@ -129,9 +207,13 @@ export class StreamAnalyzer {
       : options.extensions ?? [];
     const allowedRsv = { rsv1: extensions.some((e) => e.rsv.rsv1 === true) };
     this.#frames = new FrameStreamDecoder({ ...common, allowedRsv });
-    this.#messages = new MessageDecoder({ ...common, maxMessageLength, extensions });
+    this.#messages = new MessageDecoder({ ...common, maxMessageLength, extensions, streamMessages: true });
     this.#maxShown = options.maxShownPayload ?? 4096;
     this.#maxShownMessage = options.maxShownMessage ?? Number.POSITIVE_INFINITY;
+    this.#deferBase64 = options.deferBase64 === true;
+    this.#ownBuffers = options.payloadBuffers === undefined;
+    this.#buffers = options.payloadBuffers ?? new PayloadBuffers();
+    this.#copyInput = extensions.length > 0;
   }
 
   /**
@@ -160,8 +242,13 @@ export class StreamAnalyzer {
     return this.#position;
   }
 
-  /** Feeds the next bytes; returns frames completed, messages completed and a first violation. */
+  /**
+   * Feeds the next bytes; returns frames completed, messages completed and a first violation.
+   * Keeps no view of `chunk` once it returns, except the payload of a deferred `base64` (see
+   * {@link AnalyzerOptions.deferBase64}): the caller may reuse the chunk's memory.
+   */
   push(chunk: Uint8Array): StreamRecord[] {
+    if (this.#ownBuffers) this.#buffers.reclaim();
     if (this.#failed) return [];
     this.#position += chunk.length;
     const frames: FrameRecord[] = [];
@@ -195,11 +282,25 @@ export class StreamAnalyzer {
     const chunkStart = this.#position - chunk.length;
     let messageError: ProtocolError | undefined;
     let at = 0;
+    const input = this.#copyInput ? copyBytes(chunk, 0, chunk.length) : chunk;
     for (const frame of [...frames, undefined]) {
       const cut = frame === undefined ? chunk.length : frame.payload_offset + frame['websocket.payload_length'] - chunkStart;
       const completed: MessageRecord[] = [];
       try {
-        for (const event of this.#messages.push(chunk.subarray(at, cut))) completed.push(this.#messageRecord(event));
+        for (const event of this.#messages.push(input.subarray(at, cut))) {
+          if (event.type === 'text') {
+            if (event.data !== '') this.#textPieces.push(event.data);
+            if (event.final !== true) continue;
+          } else if (event.type === 'binary') {
+            if (event.final !== true) {
+              this.#appendBinary(event.data);
+              continue;
+            }
+            completed.push(this.#binaryRecord(event.data));
+            continue;
+          }
+          completed.push(this.#messageRecord(event));
+        }
       } catch (error) {
         messageError = asProtocolError(error);
       }
@@ -211,6 +312,7 @@ export class StreamAnalyzer {
     const error = earliest(frameError, messageError);
     if (error === undefined) return records;
     this.#failed = true;
+    this.#dropMessage();
     const errorAt = error.offset ?? Number.POSITIVE_INFINITY;
     const verdict: Verdict = { closeCode: error.closeCode, code: error.code, message: error.message };
     const culprit = frames.findLast((frame) => frame.offset <= errorAt);
@@ -224,6 +326,8 @@ export class StreamAnalyzer {
 
   /** The stream ended: an unfinished frame or message is reported, not fatal. */
   end(): StreamRecord[] {
+    if (this.#ownBuffers) this.#buffers.reclaim();
+    this.#dropMessage();
     if (this.#failed || this.#position === 0) return [];
     const open = this.#open;
     if (open !== undefined) {
@@ -274,40 +378,110 @@ export class StreamAnalyzer {
     return record;
   }
 
+  /** Adds a piece of the binary message being received to its array. */
+  #appendBinary(piece: Uint8Array): void {
+    if (piece.length === 0) return;
+    const length = this.#binaryLength;
+    const binary = this.#buffers.grow(this.#binary, length, length + piece.length);
+    binary.set(piece, length);
+    this.#binary = binary;
+    this.#binaryLength = length + piece.length;
+  }
+
+  /**
+   * The record of a binary message that `last` completes: its payload is `last` itself when it
+   * came in one piece (no copy), else the assembled array, lent to a deferred record or given
+   * back once the base64 is made.
+   */
+  #binaryRecord(last: Uint8Array): MessageRecord {
+    if (this.#binary === undefined) return this.#messageRecord({ type: 'binary', data: last });
+    this.#appendBinary(last);
+    const binary = this.#binary;
+    const record = this.#messageRecord({ type: 'binary', data: binary.subarray(0, this.#binaryLength) });
+    this.#binary = undefined;
+    this.#binaryLength = 0;
+    if (deferredPayload(record) !== undefined) this.#buffers.lend(binary);
+    else this.#buffers.give(binary);
+    return record;
+  }
+
+  /** Forgets the message being received (the stream failed or ended inside it). */
+  #dropMessage(): void {
+    this.#textPieces = [];
+    if (this.#binary !== undefined) this.#buffers.give(this.#binary);
+    this.#binary = undefined;
+    this.#binaryLength = 0;
+  }
+
+  /** The record of a complete message; a text one's payload is in the pieces gathered. */
   #messageRecord(event: MessageEventLike): MessageRecord {
     const max = this.#maxShownMessage;
     if ((event.type === 'text' || event.type === 'binary') && this.#compressed[0] === true && this.#opaque.length > 0) {
+      this.#textPieces = [];
       this.#compressed.shift();
       const shown = this.#opaque.shift()!;
       const length = this.#opaqueLengths.shift()!;
-      const record: CompressedMessageRecord = { type: 'message', kind: 'compressed', messageKind: event.type, length, base64: encodeBase64(shown), compressed: true, inflated: false };
+      const record: CompressedMessageRecord = { type: 'message', kind: 'compressed', messageKind: event.type, length, base64: '', compressed: true, inflated: false };
       if (shown.length < length) record.truncated = true;
-      return record;
+      return this.#withBase64(record, shown);
     }
     switch (event.type) {
       case 'text': {
-        const bytes = encodeUtf8(event.data);
+        const pieces = this.#textPieces;
+        this.#textPieces = [];
+        const text = pieces.length === 1 ? pieces[0] : pieces.join('');
         const compressed = this.#compressed.shift() ?? false;
-        if (bytes.length <= max) return { type: 'message', kind: 'text', length: bytes.length, text: event.data, compressed };
+        // Measured, not encoded: encoding a 1 MiB message to learn its length costs 1 MiB.
+        const length = utf8Length(text);
+        if (length <= max) return { type: 'message', kind: 'text', length, text, compressed };
+        const bytes = encodeUtf8(text);
         // Whole characters only: drop the bytes of a character the cut would split.
         let end = max;
         while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
         return { type: 'message', kind: 'text', length: bytes.length, text: decodeUtf8(bytes.subarray(0, end)), compressed, truncated: true };
       }
       case 'binary':
-        return { type: 'message', kind: 'binary', length: event.data.length, ...this.#shownBase64(event.data), compressed: this.#compressed.shift() ?? false };
+        return this.#bytesRecord('binary', event.data, this.#compressed.shift() ?? false);
       case 'ping':
       case 'pong':
-        return { type: 'message', kind: event.type, length: event.data.length, ...this.#shownBase64(event.data), compressed: false };
+        return this.#bytesRecord(event.type, event.data, false);
       default:
         return { type: 'message', kind: 'close', length: event.code === undefined ? 0 : 2 + encodeUtf8(event.reason).length, code: event.code ?? null, reason: event.reason, compressed: false };
     }
   }
 
-  #shownBase64(data: Uint8Array): { base64: string; truncated?: true } {
-    if (data.length <= this.#maxShownMessage) return { base64: encodeBase64(data) };
-    return { base64: encodeBase64(data.subarray(0, this.#maxShownMessage)), truncated: true };
+  /** A binary, ping or pong record: the base64 of `data` as far as it is shown, `truncated` when cut. */
+  #bytesRecord(kind: 'binary' | 'ping' | 'pong', data: Uint8Array, compressed: boolean): BytesMessageRecord {
+    const length = data.length;
+    if (length <= this.#maxShownMessage) return this.#withBase64<BytesMessageRecord>({ type: 'message', kind, length, base64: '', compressed }, data);
+    const shown = data.subarray(0, this.#maxShownMessage);
+    return this.#withBase64<BytesMessageRecord>({ type: 'message', kind, length, base64: '', truncated: true, compressed }, shown);
   }
+
+  #withBase64<R extends { base64: string }>(record: R, shown: Uint8Array): R {
+    if (this.#deferBase64 && shown.length >= DEFERRED_BASE64_MIN) return deferBase64(record, shown);
+    record.base64 = encodeBase64(shown);
+    return record;
+  }
+}
+
+/** How many bytes `text` takes in UTF-8 (a lone surrogate counts 3, as U+FFFD). */
+function utf8Length(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) {
+      length += 1;
+    } else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // A surrogate pair: 2 UTF-16 units, 4 UTF-8 bytes.
+      length += 2;
+      i++;
+    } else {
+      length += 2;
+    }
+  }
+  return length;
 }
 
 const EMPTY = new Uint8Array(0);

@@ -249,6 +249,31 @@ export class CaptureReader {
   }
 
   /**
+   * Lets go of the last chunk pushed: its bytes not read yet (the start of a record the next
+   * chunk completes) are copied, so the caller may reuse the chunk's memory for the next read.
+   * Call it once `packets()` has returned what the chunk completed; packets returned before
+   * still view the chunk, as the caller's own data. Each byte is copied at most once.
+   *
+   * @example
+   * ```ts
+   * const header = new Uint8Array([0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0]);
+   * const record = new Uint8Array([1, 0, 0, 0, 0x20, 0xa1, 0x07, 0, 2, 0, 0, 0, 2, 0, 0, 0, 0xab, 0xcd]);
+   * const reader = new CaptureReader();
+   * const buffer = new Uint8Array(30);
+   * buffer.set(header);
+   * buffer.set(record.subarray(0, 6), 24);
+   * reader.push(buffer);
+   * reader.detach();
+   * buffer.set(record.subarray(6, 18)); // the same memory, read again
+   * reader.push(buffer.subarray(0, 12));
+   * console.log([...reader.packets()][0].data); // Uint8Array(2) [ 171, 205 ]
+   * ```
+   */
+  detach(): void {
+    this.queue.detach();
+  }
+
+  /**
    * Says no more bytes will come. Throws the `TRUNCATED` error at once when nothing complete is
    * left to read (an empty file, or bytes that stop inside a header or record); otherwise the
    * error comes from `packets()` after the last complete packet.

@@ -9,7 +9,9 @@ import {
   validateServerHandshake, type ClientHandshake, type HttpHeadResult, type MessageExtension,
 } from '../index.ts';
 import { parseHead } from '../handshake/_http.ts';
-import { StreamAnalyzer, type Direction, type StreamRecord } from './analyze.ts';
+import { copyBytes } from '../bytes/_bytes.ts';
+import { StreamAnalyzer, type AnalyzerOptions, type Direction, type StreamRecord } from './analyze.ts';
+import { PayloadBuffers } from './_payload-buffers.ts';
 import { ResyncingAnalyzer, type LostRecord, type ResyncRecord } from './resync.ts';
 import type { TcpEvent } from './tcp.ts';
 
@@ -89,6 +91,11 @@ export interface WebSocketTrackerOptions {
   maxMessageLength?: number;
   /** Most payload bytes shown in a frame or message record (`--max-payload`); lengths stay whole. */
   maxShownPayload?: number;
+  /**
+   * Large binary payloads' `base64` deferred, as {@link AnalyzerOptions.deferBase64} says: the
+   * payload is read when `base64` is, so handle the records of an event before the next event.
+   */
+  deferBase64?: boolean;
   extensionsFor?: ExtensionFactory;
   /**
    * Most client bytes kept after an upgrade request while its answer has not been seen (default
@@ -190,6 +197,8 @@ export class WebSocketTracker {
   readonly #connections = new Map<number, Connection>();
   readonly #options: WebSocketTrackerOptions;
   readonly #maxBacklogBytes: number;
+  // Where every connection's binary messages are assembled: arrays reused across connections.
+  readonly #payloadBuffers = new PayloadBuffers();
   // The frame number of the packet whose event is being handled.
   #packet: number | undefined;
 
@@ -206,8 +215,12 @@ export class WebSocketTracker {
   /**
    * The records an event of the reassembler completes. `packet` is the frame number of the packet
    * that caused it (from 1), for the records' `frame.number`; undefined at the capture's end.
+   * Keeps no view of `event.data` once it returns (the records' deferred payloads aside, valid
+   * until the next call): the caller may reuse its memory.
    */
   handle(event: TcpEvent, packet?: number): PcapRecord[] {
+    // The records of the last event are done with: the arrays their payloads showed are free.
+    this.#payloadBuffers.reclaim();
     this.#packet = packet;
     if (event.type === 'open') {
       const target = this.#options.decodeAs === undefined ? undefined : matchDecodeAs(this.#options.decodeAs, event.client, event.server);
@@ -233,10 +246,11 @@ export class WebSocketTracker {
       const analyzer = connection.analyzers[event.from];
       if (connection.stopped[event.from] || analyzer === undefined) return [];
       const gap: PcapRecord = { type: 'gap', offset: analyzer.position, bytes: event.bytes, ...tag };
-      return [gap, ...analyzer.gap(event.bytes).map((record) => ({ ...record, ...tag }))];
+      return [gap, ...withTag(analyzer.gap(event.bytes), tag)];
     }
     if (event.type === 'close') return this.#close(connection, event.from, tag);
-    connection.firstBytes[event.from] ??= event.data.slice(0, HTTP2_PREFACE.length);
+    // A copy (a Buffer's slice would be a view of the caller's memory).
+    connection.firstBytes[event.from] ??= copyBytes(event.data, 0, Math.min(event.data.length, HTTP2_PREFACE.length));
     return this.#data(connection, event.from, event.time, event.data);
   }
 
@@ -249,7 +263,7 @@ export class WebSocketTracker {
     let records: PcapRecord[] = [];
     if (analyzer !== undefined && !connection.stopped[from]) {
       connection.stopped[from] = true;
-      records = analyzer.end().map((record) => ({ ...record, ...tag }));
+      records = withTag(analyzer.end(), tag);
     }
     if (++connection.closed === 2) {
       if (connection.state === 'websocket') this.#connections.delete(connection.stream);
@@ -373,6 +387,7 @@ export class WebSocketTracker {
             role, maxMessageLength, extensions: negotiated,
             compressedUnknown: windowLost || (scanFirst && extensions === null),
             maxShownPayload: this.#options.maxShownPayload, maxShownMessage: this.#options.maxShownPayload,
+            deferBase64: this.#options.deferBase64, payloadBuffers: this.#payloadBuffers,
           });
         },
       });
@@ -396,7 +411,7 @@ export class WebSocketTracker {
     if (analyzer === undefined || connection.stopped[from]) return [];
     const tag = this.#tag(connection.stream, from, time, packet);
     this.#options.onBytes?.(connection.stream, from, data);
-    return analyzer.push(data).map((record) => ({ ...record, ...tag }));
+    return withTag(analyzer.push(data), tag);
   }
 
   #connectionRecord(connection: Connection, head: Uint8Array): ConnectionRecord {
@@ -431,6 +446,15 @@ export class WebSocketTracker {
     }
     return record;
   }
+}
+
+/**
+ * The records with the tag's fields added, in place: a copy (`{ ...record, ...tag }`) would read
+ * a deferred `base64` getter and build the string it defers.
+ */
+function withTag(records: (StreamRecord | LostRecord | ResyncRecord)[], tag: RecordTag): PcapRecord[] {
+  for (const record of records) Object.assign(record, tag);
+  return records as PcapRecord[];
 }
 
 function startsLike(data: Uint8Array, prefix: readonly number[]): boolean {

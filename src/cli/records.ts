@@ -1,7 +1,8 @@
 /** Output of stream records: one line of text each, a JSON array, or NDJSON. */
 
 import { opcodeName } from '../index.ts';
-import type { StreamRecord } from '../capture/analyze.ts';
+import { deferredPayload, type StreamRecord } from '../capture/analyze.ts';
+import { encodeBase64 } from '../bytes/base64.ts';
 import type { Style } from './style.ts';
 
 export type OutputFormat = 'text' | 'json' | 'ndjson';
@@ -13,6 +14,19 @@ export function parseFormat(value: string | undefined): OutputFormat {
 }
 
 const MAX_TEXT_SHOWN = 80;
+/** Base64 characters shown on a text line: the first 48 bytes. */
+const MAX_BASE64_SHOWN = 64;
+
+/**
+ * A record's base64 as a text line shows it: the first 64 characters and `…` when longer. A
+ * deferred base64 is not built whole: its first 48 bytes give the same characters.
+ */
+function shownBase64(record: { base64: string }): string {
+  const payload = deferredPayload(record);
+  if (payload === undefined) return record.base64.length > MAX_BASE64_SHOWN ? `${record.base64.slice(0, MAX_BASE64_SHOWN)}…` : record.base64;
+  const bytes = (MAX_BASE64_SHOWN / 4) * 3;
+  return payload.length > bytes ? `${encodeBase64(payload.subarray(0, bytes))}…` : encodeBase64(payload);
+}
 
 function quote(text: string): string {
   const shown = text.length > MAX_TEXT_SHOWN ? `${text.slice(0, MAX_TEXT_SHOWN)}…` : text;
@@ -38,8 +52,8 @@ export function recordLine(record: StreamRecord, style: Style): string {
     switch (record.kind) {
       case 'text': return `${style.field('message')} text ${record.length} bytes${compressed} ${style.value(quote(record.text))}`;
       case 'close': return `${style.field('message')} close code=${record.code ?? 'none'} reason=${quote(record.reason)}`;
-      case 'compressed': return `${style.field('message')} ${record.messageKind} ${record.length} bytes compressed, not inflated (parameters or window unknown) base64=${record.base64.length > 64 ? `${record.base64.slice(0, 64)}…` : record.base64}`;
-      default: return `${style.field('message')} ${record.kind} ${record.length} bytes${compressed} base64=${record.base64.length > 64 ? `${record.base64.slice(0, 64)}…` : record.base64}`;
+      case 'compressed': return `${style.field('message')} ${record.messageKind} ${record.length} bytes compressed, not inflated (parameters or window unknown) base64=${shownBase64(record)}`;
+      default: return `${style.field('message')} ${record.kind} ${record.length} bytes${compressed} base64=${shownBase64(record)}`;
     }
   }
   return style.bad(`error   ${record.offset === undefined ? '' : `@${record.offset} `}${record.closeCode} ${record.code}: ${record.message}`);

@@ -158,7 +158,8 @@ export class TlsDecryptor {
     const session = this.#sessions.get(event.stream);
     if (session === undefined) return [event];
     if (session.mode === 'undecided') {
-      session.held.push(event);
+      // Held past this call: a copy, so the caller may reuse the event's memory.
+      session.held.push(event.type === 'data' ? { ...event, data: new Uint8Array(event.data) } : event);
       const mode = decideMode(session.held);
       if (mode === undefined) return [];
       session.mode = mode;
