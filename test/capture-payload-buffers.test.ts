@@ -40,6 +40,16 @@ describe('PayloadBuffers', () => {
     expect(buffers.grow(undefined, 0, 100)).toBe(lent);
   });
 
+  it('keeps the two largest free arrays, since a message takes the largest', () => {
+    const buffers = new PayloadBuffers();
+    const [small, middle, large] = [100, 3000, 6000].map((needed) => buffers.grow(undefined, 0, needed));
+    for (const array of [middle, small, large]) buffers.give(array);
+    expect(buffers.freeBytes).toBe(12_000 + 6000);
+    expect(buffers.grow(undefined, 0, 1)).toBe(large);
+    expect(buffers.grow(undefined, 0, 1)).toBe(middle);
+    expect(buffers.freeBytes).toBe(0);
+  });
+
   it('keeps at most keepBytes of free arrays, the largest ones', () => {
     const buffers = new PayloadBuffers(20_000);
     const arrays = [100, 3000, 6000].map((needed) => buffers.grow(undefined, 0, needed));

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -229,6 +229,25 @@ describe('the wsframe process in a pipeline', () => {
     expect(shell.stdout).toMatch(/^stream 0: [^\n]*\n$/);
     expect(shell.stderr).toBe('');
   }, 60_000);
+
+  it('writes the same bytes to a file as to a pipe, and ends with status 2 on a full disk (/dev/full)', () => {
+    const capture = captureFile('file-output.pcap', validCapture());
+    const piped = spawnSync(process.execPath, [bin, 'pcap', capture, '--format', 'json'], { encoding: 'utf8' });
+    expect(piped.status).toBe(0);
+    expect(piped.stdout).toContain('"text": "Hello"');
+    const out = join(folder, 'out.json');
+    const file = openSync(out, 'w');
+    const toFile = spawnSync(process.execPath, [bin, 'pcap', capture, '--format', 'json'], { stdio: ['ignore', file, 'pipe'], encoding: 'utf8' });
+    closeSync(file);
+    expect([toFile.status, toFile.stderr]).toEqual([0, '']);
+    expect(readFileSync(out, 'utf8')).toBe(piped.stdout);
+    if (!existsSync('/dev/full')) return;
+    const full = openSync('/dev/full', 'w');
+    const toFull = spawnSync(process.execPath, [bin, 'pcap', capture, '--format', 'json'], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+    closeSync(full);
+    expect(toFull.status).toBe(2);
+    expect(toFull.stderr).toMatch(/^wsframe: cannot write the output: ENOSPC/);
+  });
 
   it('reads a capture from standard input with pcap -', () => {
     const result = spawnSync(process.execPath, [bin, 'pcap', '-', '--messages-only'], { input: validCapture(), encoding: 'utf8' });

@@ -59,10 +59,10 @@ describe('writeJsonLine and JsonArrayWriter', () => {
     writeJsonLine(output, message);
     void output.flush();
     expect(writes.join('').length).toBe(JSON.stringify(message).length + 1);
-    // 1,398,104 characters of base64 in pieces of 49,152 (28 of them, then 21,848): a block is
-    // written once it holds 64 KiB, so every two pieces; the first with the record's opening
-    // (61 characters), the last with its end and the newline (22).
-    expect(writes.map((write) => write.length)).toEqual([61 + 98_304, ...Array(13).fill(98_304), 21_848 + 22]);
+    // 1,398,104 characters of base64 in pieces of 49,152 (28 of them, then 21,848), each written
+    // as it is (no block holds two): the first after the record's opening (61 characters), the
+    // last gathered with the record's end and the newline (22).
+    expect(writes.map((write) => write.length)).toEqual([61 + 49_152, ...Array(27).fill(49_152), 21_848 + 22]);
   });
 
   it('waits for drain after a piece of a long record found the stream full', async () => {

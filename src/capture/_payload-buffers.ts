@@ -11,6 +11,11 @@ const MIN_CAPACITY = 4 * 1024;
 
 /** Free arrays kept, at most, in bytes (default): a few large messages' worth. */
 export const DEFAULT_KEEP_BYTES = 4 * 1024 * 1024;
+/**
+ * Free arrays kept, at most: the two largest. A message takes the largest, so the smaller arrays
+ * a first large message grew through would only wait (about as many bytes again).
+ */
+const MAX_FREE_ARRAYS = 2;
 
 /**
  * Arrays for payloads that arrive in pieces. A fresh array per message is garbage as soon as the
@@ -20,8 +25,8 @@ export const DEFAULT_KEEP_BYTES = 4 * 1024 * 1024;
  * next message takes it; an array a record still shows is lent ({@link PayloadBuffers.lend}) until
  * its owner says the records are done ({@link PayloadBuffers.reclaim}).
  *
- * Growth is geometric from the bytes that arrived, never from a declared length. Free arrays are
- * kept up to `keepBytes` in all (the largest first), so what is kept stays bounded whatever the
+ * Growth is geometric from the bytes that arrived, never from a declared length. The two largest
+ * free arrays are kept, up to `keepBytes` in all, so what is kept stays bounded whatever the
  * messages.
  *
  * @example
@@ -72,7 +77,7 @@ export class PayloadBuffers {
     while (at > 0 && free[at - 1].length < array.length) at--;
     free.splice(at, 0, array);
     this.#freeBytes += array.length;
-    while (this.#freeBytes > this.#keepBytes) this.#freeBytes -= free.pop()!.length;
+    while (this.#freeBytes > this.#keepBytes || free.length > MAX_FREE_ARRAYS) this.#freeBytes -= free.pop()!.length;
   }
 
   /** `array` is shown by a record that was handed out: free again at {@link PayloadBuffers.reclaim}. */

@@ -47,12 +47,18 @@ export class Output {
   }
 
   /**
-   * Writes the gathered text now, without waiting, once it reaches a block: between the pieces of
-   * one long record, which thus never sits in memory whole (the stream may still queue it while
-   * its reader is slow; the `flush` after the record waits for that).
+   * Writes a piece of a long record: gathered with the text before it while they fit in a block,
+   * else written at once, after that text, without waiting (so the record never sits in memory
+   * whole, nor is a piece copied into a block: the stream may still queue them while its reader
+   * is slow, and the `flush` after the record waits for that).
    */
-  spillIfFull(): void {
-    if (this.#length >= BLOCK_LENGTH && this.#writeGathered() === false) this.#mustDrain = true;
+  writePiece(text: string): void {
+    if (this.#length + text.length < BLOCK_LENGTH) {
+      this.write(text);
+      return;
+    }
+    if (this.#length > 0 && this.#writeGathered() === false) this.#mustDrain = true;
+    if (this.#sink.write(text) === false) this.#mustDrain = true;
   }
 
   /** Writes everything gathered, then lets pending events (a stream error, `drain`) run. */
@@ -131,7 +137,6 @@ function writeRecordInPieces(output: Output, record: Record<string, unknown>, in
       output.write(`${lead}${text}`);
     }
     members++;
-    output.spillIfFull();
   }
   output.write(members === 0 ? '{}' : indent === undefined ? '}' : `\n${indent}}`);
 }
@@ -143,8 +148,7 @@ function writeRecordInPieces(output: Output, record: Record<string, unknown>, in
 function writeBase64(output: Output, bytes: Uint8Array): void {
   for (let at = 0; at < bytes.length; at += BASE64_PIECE_BYTES) {
     const length = Math.min(BASE64_PIECE_BYTES, bytes.length - at);
-    output.write(Buffer.from(bytes.buffer, bytes.byteOffset + at, length).toString('base64'));
-    output.spillIfFull();
+    output.writePiece(Buffer.from(bytes.buffer, bytes.byteOffset + at, length).toString('base64'));
   }
 }
 
@@ -156,9 +160,7 @@ function writeEscaped(output: Output, text: string): void {
   for (let at = 0; at < text.length;) {
     let end = Math.min(at + PIECE_LENGTH, text.length);
     if (end < text.length && (text.charCodeAt(end - 1) & 0xfc00) === 0xd800 && (text.charCodeAt(end) & 0xfc00) === 0xdc00) end--;
-    const quoted = JSON.stringify(text.slice(at, end));
-    output.write(quoted.slice(1, -1));
-    output.spillIfFull();
+    output.writePiece(JSON.stringify(text.slice(at, end)).slice(1, -1));
     at = end;
   }
 }
