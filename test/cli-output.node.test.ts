@@ -84,4 +84,26 @@ describe('writeJsonLine and JsonArrayWriter', () => {
     expect(flushed).toBe(true);
     expect(writes.join('').length).toBe(JSON.stringify(recordsOf(new Uint8Array(400_000))[1]).length + 1);
   });
+
+  it('does not wait for a drain that came before the flush', async () => {
+    let needDrain = false;
+    const sink = {
+      // Only the pieces of base64 fill the stream.
+      write: (text: string) => {
+        if (text.length < 49_152) return true;
+        needDrain = true;
+        return false;
+      },
+      once: () => undefined,
+      get writableNeedDrain() {
+        return needDrain;
+      },
+    };
+    const output = new Output(sink);
+    writeJsonLine(output, recordsOf(new Uint8Array(400_000))[1]);
+    expect(output.full).toBe(true);
+    needDrain = false; // the stream emptied, and said so, before this flush
+    await output.flush(); // a wait here would never end: the test would time out
+    expect(output.full).toBe(false);
+  }, 5000);
 });

@@ -503,4 +503,16 @@ describe('StreamAnalyzer', () => {
     expect(messages.map((message) => deferredPayload(message)?.length)).toEqual([20_000, 20_000]);
     expect(messages.map((message) => message.type === 'message' && 'base64' in message && message.base64.slice(0, 8))).toEqual(['YWFhYWFh', 'YmJiYmJi']);
   });
+
+  it('counts a text message\'s length in UTF-8 bytes, whatever its pieces', () => {
+    const text = 'aé€😀'.repeat(5000);
+    const wire = encodeMessage(text, { maxFrameLength: 7001 });
+    for (const size of [1000, wire.length]) {
+      const analyzer = new StreamAnalyzer({ role: 'client' });
+      const records: StreamRecord[] = [];
+      for (let at = 0; at < wire.length; at += size) records.push(...analyzer.push(wire.subarray(at, at + size)));
+      // 1 + 2 + 3 + 4 bytes, 5000 times.
+      expect(records.at(-1), `pieces of ${size}`).toEqual({ type: 'message', kind: 'text', length: 50_000, text, compressed: false });
+    }
+  });
 });

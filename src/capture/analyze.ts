@@ -112,14 +112,14 @@ export interface AnalyzerOptions {
    * `base64` as a getter over the payload ({@link deferredPayload}) instead of a string built at
    * once: a writer can then encode it in pieces, never holding the whole string (a 1 MiB binary
    * message is a 1.4 MiB string). The payload is a view into the pushed chunk or into an array
-   * the analyzer reuses: valid until the next `push`, `gap` or `end` (with `payloadBuffers`:
-   * until its owner's next `reclaim()`). Default false.
+   * the analyzer reuses: valid until the next `push` or `end` (with `payloadBuffers`: until its
+   * owner's next `reclaim()`). Default false.
    */
   deferBase64?: boolean;
   /**
    * Where payloads that arrive in pieces are assembled, shared by the analyzers of one capture;
    * its owner calls `reclaim()` once the records handed out are done with. Default: the
-   * analyzer's own, reclaimed at each `push`, `gap` and `end`.
+   * analyzer's own, reclaimed at each `push` and `end`.
    */
   payloadBuffers?: PayloadBuffers;
 }

@@ -14,6 +14,8 @@ export interface TextSink {
   write(text: string): unknown;
   /** Present on Node streams: `write` returned false, wait for `'drain'`. */
   once?(event: 'drain', listener: () => void): unknown;
+  /** Present on Node streams: false once the `'drain'` a full write asked for has come. */
+  readonly writableNeedDrain?: boolean;
 }
 
 /** Characters gathered before a write. */
@@ -66,7 +68,9 @@ export class Output {
     let wait = this.#mustDrain;
     this.#mustDrain = false;
     if (this.#length > 0 && this.#writeGathered() === false) wait = true;
-    if (wait && this.#sink.once !== undefined) {
+    // A piece's write may have found the stream full long before this flush: by now its 'drain'
+    // may have come and gone, and waiting for another would never end.
+    if (wait && this.#sink.once !== undefined && this.#sink.writableNeedDrain !== false) {
       await new Promise<void>((resolve) => this.#sink.once!('drain', resolve));
       return;
     }
