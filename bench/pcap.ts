@@ -7,9 +7,10 @@
  *   npx esbuild bench/pcap.ts --bundle --platform=node --format=esm --outfile=dist-bench/pcap.mjs \
  *     --external:esbuild --log-level=warning && node dist-bench/pcap.mjs [capture] [--mb 100] [--rounds 3]
  *
- * Without a capture, one is generated (--mb MiB, default 100): a WebSocket connection over
- * loopback in 1448-byte segments, both directions, messages of 20 B to 1 MiB (the largest),
- * masked client frames. Needs GNU time (/usr/bin/time) for the RSS, and tshark.
+ * Without a capture, one is generated (--mb MiB, default 100): WebSocket connections over
+ * loopback one after another, each in 1448-byte segments, both directions, binary messages of
+ * 20 B to 1 MiB (the largest), masked client frames. Output goes to /dev/null. Needs GNU time
+ * (/usr/bin/time) for the RSS, and tshark. Prints the medians, then every round's figures.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -103,6 +104,9 @@ async function mainBench(): Promise<void> {
     console.log(`| tshark -Y websocket -T json | ${t.seconds.toFixed(2)} s | ${t.rss.toFixed(0)} MiB |`);
     console.log(`| tshark / wsframe | ${(t.seconds / w.seconds).toFixed(2)}x | ${(t.rss / w.rss).toFixed(2)}x |`);
     if (options.capture === undefined) console.log(`RSS budget (2x largest message + 64 MiB): ${rssBudget.toFixed(0)} MiB; wsframe ${w.rss <= rssBudget ? 'within' : 'over'} it`);
+    for (const who of ['wsframe', 'tshark'] as const) {
+      console.log(`${who} rounds: ${runs[who].map((r) => `${r.seconds.toFixed(2)} s ${(r.rssKiB / 1024).toFixed(1)} MiB`).join(', ')}`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
