@@ -255,6 +255,17 @@ describe('the wsframe process in a pipeline', () => {
     expect(result.stdout).toContain('#0 client-> message text 5 bytes "Hello"');
   });
 
+  it('reads a file given as standard input (pcap - < file) as it reads the file by name', () => {
+    const capture = captureFile('stdin-file.pcap', validCapture());
+    const byName = spawnSync(process.execPath, [bin, 'pcap', capture, '--format', 'ndjson'], { encoding: 'utf8' });
+    const input = openSync(capture, 'r');
+    const asInput = spawnSync(process.execPath, [bin, 'pcap', '-', '--format', 'ndjson'], { stdio: [input, 'pipe', 'pipe'], encoding: 'utf8' });
+    closeSync(input);
+    expect([asInput.status, asInput.stderr]).toEqual([0, '']);
+    expect(asInput.stdout).toBe(byName.stdout);
+    expect(asInput.stdout).toContain('"text":"Hello"');
+  });
+
   it('reads a FIFO as it is written and prints each message as soon as its packet is read', async () => {
     const fifo = join(folder, 'live.fifo');
     spawnSync('mkfifo', [fifo]);

@@ -8,9 +8,8 @@
  * frame's explanation at a time.
  */
 
-import { createReadStream, fstatSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, open, read, readFileSync, statSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { open } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import {
   computeAcceptKey, decodeClosePayload, encodeFrame, encodeHeader, isValidCloseCode, ProtocolError, sha1, type MessageExtension,
@@ -837,31 +836,46 @@ export const processIO: CliIO = {
   readStdin: () => readFileSync(0),
   readFile: (path) => readFileSync(path),
   openFile: (path, options) => {
-    if (path === '-') return { size: 0, chunks: process.stdin };
+    const reuse = options?.reuse === true;
+    if (path === '-') {
+      // A file given as standard input (wsframe pcap - < capture.pcap) is read like any file;
+      // a pipe or terminal goes through process.stdin, which waits for it without blocking.
+      const info = fstatSync(STDIN_FD);
+      if (!reuse || !info.isFile()) return { size: 0, chunks: process.stdin };
+      return { size: info.size, chunks: readIntoOneBuffer(STDIN_FD) };
+    }
     const info = statSync(path);
     // A FIFO or character device (/dev/stdin) has no size: it is read as it is written.
     const size = info.isFile() ? info.size : 0;
-    return { size, chunks: options?.reuse === true ? readIntoOneBuffer(path) : createReadStream(path, { highWaterMark: READ_CHUNK }) };
+    if (!reuse) return { size, chunks: createReadStream(path, { highWaterMark: READ_CHUNK }) };
+    return { size, chunks: readIntoOneBuffer(path) };
   },
 };
 
+const STDIN_FD = 0;
+
 /**
- * The file's bytes as they are read, every chunk a view of one buffer. A fresh buffer per read
- * is garbage once its packets are done, and V8 collects such memory late: reading 100 MiB in
- * fresh 64 KiB buffers, doing nothing else, peaked at 25 MiB of them (Node 20). A plain
- * `Uint8Array`, not a `Buffer`: a `Buffer`'s `slice` is a view, and code that copies with
- * `slice` must copy.
+ * The bytes of a file (a path, or standard input's descriptor, left open) as they are read,
+ * every chunk a view of one buffer. A fresh buffer per read is garbage once its packets are done,
+ * and V8 collects such memory late: reading 100 MiB in fresh 64 KiB buffers, doing nothing else,
+ * peaked at 25 MiB of them (Node 20). A plain `Uint8Array`, not a `Buffer`: a `Buffer`'s `slice`
+ * is a view, and code that copies with `slice` must copy.
  */
-async function* readIntoOneBuffer(path: string): AsyncGenerator<Uint8Array, void, undefined> {
-  const file = await open(path);
+async function* readIntoOneBuffer(file: string | number): AsyncGenerator<Uint8Array, void, undefined> {
+  // Opened without blocking: a FIFO's open waits for its writer.
+  const fd = typeof file === 'number' ? file : await new Promise<number>((resolve, reject) => {
+    open(file, 'r', (error, opened) => (error === null ? resolve(opened) : reject(error)));
+  });
   try {
     const buffer = new Uint8Array(READ_CHUNK);
     for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      const bytesRead = await new Promise<number>((resolve, reject) => {
+        read(fd, buffer, 0, buffer.length, null, (error, count) => (error === null ? resolve(count) : reject(error)));
+      });
       if (bytesRead === 0) return;
       yield buffer.subarray(0, bytesRead);
     }
   } finally {
-    await file.close();
+    if (fd !== file) closeSync(fd);
   }
 }
