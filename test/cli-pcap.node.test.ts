@@ -268,6 +268,23 @@ describe('wsframe pcap command', () => {
     for (const line of lines.slice(1)) expect(typeof line.time).toBe('number');
   });
 
+  it('client messages held until the 101 and decoded in one event keep their own bytes (payload arrays lent until the next event)', async () => {
+    // Two 20,000-byte masked messages, each in two segments, both before the server's answer.
+    const m1 = encodeMessage(new Uint8Array(20_000).fill(0x61), { mask: true });
+    const m2 = encodeMessage(new Uint8Array(20_000).fill(0x62), { mask: true });
+    const backlog = join(folder, 'backlog.pcap');
+    writeFileSync(backlog, pcapFile(packets({ client: ['10.0.0.1', 5555], server: ['10.0.0.2', 80] }, [
+      ['c', REQUEST], ['c', m1.subarray(0, 10_000)], ['c', m1.subarray(10_000)], ['c', m2.subarray(0, 10_000)], ['c', m2.subarray(10_000)], ['s', RESPONSE],
+    ]), { linkType: 1 }));
+    const { code, stdout } = await cli(['pcap', backlog, '--format', 'ndjson', '--messages-only']);
+    expect(code).toBe(0);
+    const messages = stdout.trim().split('\n').map((line) => JSON.parse(line)).filter((line) => line.type === 'message');
+    expect(messages.map((message) => [message.length, message.base64])).toEqual([
+      [20_000, Buffer.alloc(20_000, 0x61).toString('base64')],
+      [20_000, Buffer.alloc(20_000, 0x62).toString('base64')],
+    ]);
+  });
+
   it('prints the text view, filters by stream and by messages', async () => {
     const text = await cli(['pcap', file]);
     expect(text.stdout.split('\n')[0]).toBe('stream 0: 10.0.0.1:50312 -> 10.0.0.2:9001 GET /chat?room=1 -> 101 protocol=chat extensions=- accept valid');

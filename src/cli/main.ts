@@ -417,7 +417,8 @@ async function pcapCommand(args: string[], io: CliIO): Promise<number> {
   try {
     // Whatever a chunk completed is written before the next is awaited: a live capture shows
     // each message as soon as the packet completing it is read.
-    // Read chunks are never reused, so a deferred base64 stays right while its record is held.
+    // Read chunks and payload arrays are reused: a record's deferred base64 stays right until the
+    // tracker's next event, and every record is written before that event is handled.
     await analyzeCapture(progress.wrap(chunks, () => output.flush()), emit, {
       maxMessageLength, maxShownPayload, onNote, keyLog, decodeAs, decodeAsExtensions: values.extensions, deferBase64: true,
     });
