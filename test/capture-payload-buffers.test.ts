@@ -2,6 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { PayloadBuffers } from '../src/capture/_payload-buffers.ts';
 
 describe('PayloadBuffers', () => {
+  it('doubles what is needed, but not past the limit (the largest message allowed) unless more is needed', () => {
+    expect(new PayloadBuffers().grow(undefined, 0, 3000).length).toBe(6000);
+    expect(new PayloadBuffers().grow(undefined, 0, 3000, 5000).length).toBe(5000);
+    expect(new PayloadBuffers().grow(undefined, 0, 10, 12).length).toBe(12);
+    expect(new PayloadBuffers().grow(undefined, 0, 3000, 2000).length).toBe(3000);
+  });
+
   it('grows from the bytes that arrived, keeping them, and gives the outgrown array back for reuse', () => {
     const buffers = new PayloadBuffers();
     const first = buffers.grow(undefined, 0, 10);

@@ -56,12 +56,13 @@ export class PayloadBuffers {
   /**
    * An array of at least `needed` bytes holding the first `length` bytes of `current` (given
    * back): `current` itself when it is long enough, else the largest free array (a message that
-   * grows once tends to grow on), or a new one of twice `needed`.
+   * grows once tends to grow on), or a new one of twice `needed` — but no longer than `limit` (the
+   * largest message allowed) when that is at least `needed`.
    */
-  grow(current: Uint8Array | undefined, length: number, needed: number): Uint8Array {
+  grow(current: Uint8Array | undefined, length: number, needed: number, limit = Number.POSITIVE_INFINITY): Uint8Array {
     if (current !== undefined && current.length >= needed) return current;
     let next = this.#takeLargest(needed);
-    next ??= new Uint8Array(Math.max(MIN_CAPACITY, 2 * needed));
+    next ??= new Uint8Array(Math.max(needed, Math.min(Math.max(MIN_CAPACITY, 2 * needed), limit)));
     if (current !== undefined) {
       if (length > 0) next.set(current.subarray(0, length));
       this.give(current);

@@ -194,6 +194,8 @@ export class StreamAnalyzer {
   #binary: Uint8Array | undefined = undefined;
   #binaryLength = 0;
   readonly #buffers: PayloadBuffers;
+  // The largest message allowed: an assembling array never grows past it.
+  readonly #maxMessageLength: number;
   readonly #ownBuffers: boolean;
   // With extensions the message decoder may keep views of pushed bytes until a message ends
   // (compressed payloads, to inflate at once): it gets a copy, so push() keeps no view.
@@ -208,6 +210,7 @@ export class StreamAnalyzer {
     const allowedRsv = { rsv1: extensions.some((e) => e.rsv.rsv1 === true) };
     this.#frames = new FrameStreamDecoder({ ...common, allowedRsv });
     this.#messages = new MessageDecoder({ ...common, maxMessageLength, extensions, streamMessages: true });
+    this.#maxMessageLength = maxMessageLength;
     this.#maxShown = options.maxShownPayload ?? 4096;
     this.#maxShownMessage = options.maxShownMessage ?? Number.POSITIVE_INFINITY;
     this.#deferBase64 = options.deferBase64 === true;
@@ -382,7 +385,7 @@ export class StreamAnalyzer {
   #appendBinary(piece: Uint8Array): void {
     if (piece.length === 0) return;
     const length = this.#binaryLength;
-    const binary = this.#buffers.grow(this.#binary, length, length + piece.length);
+    const binary = this.#buffers.grow(this.#binary, length, length + piece.length, this.#maxMessageLength);
     binary.set(piece, length);
     this.#binary = binary;
     this.#binaryLength = length + piece.length;
