@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { median } from './_harness.ts';
 import { WebSocketConnection } from '../src/adapters/_connection.ts';
 import { createServerEngine } from '../src/adapters/_engines.ts';
 import { createClientHandshake, encodeFrame } from '../src/index.ts';
@@ -175,7 +176,6 @@ async function run(name: string, size: number, inFlight: number): Promise<Run> {
   return { rate: messages / seconds, user: (user / messages) * 1e6, system: (system / messages) * 1e6, serverBusy: (user + system) / seconds, loadBusy: loadCpu };
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const pct = (share: number): string => `${Math.round(share * 100)} %`;
 
 console.log(`# echo: ${CONNECTIONS} connections, loopback, ${SECONDS} s per run, ${ROUNDS} round(s) per case (order alternating; medians), client writes ${CLIENT_WRITES}, Node ${process.version}`);

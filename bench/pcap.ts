@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { median } from './_harness.ts';
 import { encodeMessage } from '../src/index.ts';
 import { pcapFile } from '../test/_capture-builder.ts';
 import { REQUEST, RESPONSE, packets } from '../test/_ws-capture.ts';
@@ -70,7 +71,6 @@ function measure(command: string[]): { seconds: number; rssKiB: number } {
   return { seconds, rssKiB: rss };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function mainBench(): Promise<void> {
   const options = parse(process.argv.slice(2));
